@@ -1,0 +1,56 @@
+package galen
+
+import (
+	"context"
+	"time"
+)
+
+// Role is what an API key may do.
+type Role string
+
+// Roles. Admin may do everything; the others are listed in the README's role matrix.
+const (
+	RoleAdmin     Role = "admin"     // keys, models, data, audit: everything
+	RoleClinician Role = "clinician" // predictions
+	RoleScientist Role = "scientist" // training, model and data uploads, predictions
+	RoleAuditor   Role = "auditor"   // reading the audit log
+)
+
+// Roles lists every role, for validation and tests.
+var Roles = []Role{RoleAdmin, RoleClinician, RoleScientist, RoleAuditor}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// APIKey is a stored key. The secret itself is never stored: only its
+// SHA-256 (Hash). Prefix is the first characters of the secret, shown in
+// listings so people can tell keys apart.
+type APIKey struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name,omitempty"`
+	Role      Role       `json:"role"`
+	Prefix    string     `json:"prefix"`
+	Hash      string     `json:"-"` // hex SHA-256 of the secret
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// KeyService stores API keys.
+type KeyService interface {
+	// CreateAPIKey stores k (ID, Role, Prefix and Hash must be set). EINVALID
+	// for an unknown role, ECONFLICT for a duplicate id or hash.
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// FindAPIKeyByHash returns the key, revoked or not. ENOTFOUND if absent.
+	FindAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	// FindAPIKeys returns all keys, oldest first.
+	FindAPIKeys(ctx context.Context) ([]*APIKey, error)
+	// RevokeAPIKey marks the key revoked. ENOTFOUND if absent.
+	RevokeAPIKey(ctx context.Context, id string) error
+}

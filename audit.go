@@ -1,0 +1,40 @@
+package galen
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEvent records one audited request: who, when, what, which model
+// version answered, and a hash of the input. Never the input itself.
+type AuditEvent struct {
+	ID           int64     `json:"id"`
+	Time         time.Time `json:"time"`
+	KeyID        string    `json:"key_id"`
+	Role         Role      `json:"role"`
+	Method       string    `json:"method"`
+	Route        string    `json:"route"` // the route pattern, not the raw path
+	Model        string    `json:"model,omitempty"`
+	ModelVersion int       `json:"model_version,omitempty"`
+	InputSHA256  string    `json:"input_sha256,omitempty"`
+	Status       int       `json:"status"`
+	LatencyMS    float64   `json:"latency_ms"`
+}
+
+// AuditFilter selects audit events. Zero fields match everything.
+type AuditFilter struct {
+	Since  *time.Time
+	Until  *time.Time
+	KeyID  *string
+	Model  *string
+	Offset int
+	Limit  int
+}
+
+// AuditService is the append-only audit log: events are never updated or deleted.
+type AuditService interface {
+	// CreateAuditEvent appends e, setting e.ID.
+	CreateAuditEvent(ctx context.Context, e *AuditEvent) error
+	// FindAuditEvents returns matching events, newest first, and their total count.
+	FindAuditEvents(ctx context.Context, filter AuditFilter) ([]*AuditEvent, int, error)
+}

@@ -1,0 +1,3 @@
+module github.com/galenhealth/galen
+
+go 1.26
