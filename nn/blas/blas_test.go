@@ -1,0 +1,78 @@
+package blas
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// naive computes the same product by the definition, as the reference.
+func naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := range m {
+		for j := range n {
+			var s float64
+			for p := range k {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			c[i*ldc+j] = alpha*float32(s) + beta*c[i*ldc+j]
+		}
+	}
+}
+
+func TestSgemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	tests := []struct {
+		name           string
+		transA, transB bool
+		m, n, k        int
+		alpha, beta    float32
+	}{
+		{"nn", false, false, 7, 5, 3, 1, 0},
+		{"tn", true, false, 4, 9, 6, 1, 1},
+		{"nt", false, true, 33, 17, 65, 0.5, 0},
+		{"tt", true, true, 64, 64, 64, 2, -1},
+		{"k=0", false, false, 3, 3, 0, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ar, ac := tt.m, tt.k
+			if tt.transA {
+				ar, ac = tt.k, tt.m
+			}
+			br, bc := tt.k, tt.n
+			if tt.transB {
+				br, bc = tt.n, tt.k
+			}
+			a := randSlice(rng, max(ar*ac, 1))
+			b := randSlice(rng, max(br*bc, 1))
+			c := randSlice(rng, tt.m*tt.n)
+			want := append([]float32(nil), c...)
+			naive(tt.transA, tt.transB, tt.m, tt.n, tt.k, tt.alpha, a, max(ac, 1), b, max(bc, 1), tt.beta, want, tt.n)
+			Sgemm(tt.transA, tt.transB, tt.m, tt.n, tt.k, tt.alpha, a, max(ac, 1), b, max(bc, 1), tt.beta, c, tt.n)
+			for i := range c {
+				if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("c[%d] = %v, want %v", i, c[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = rng.Float32()*2 - 1
+	}
+	return s
+}
