@@ -1,0 +1,45 @@
+package blas
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkSgemm covers the products of the transformer train step
+// (B16 S128 d128 ffn512): forward x·Wᵀ, input grad dy·W and weight grad dyᵀ·x.
+func BenchmarkSgemm(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, s := range []struct {
+		name           string
+		transA, transB bool
+		m, n, k        int
+	}{
+		{"fwd_qkv", false, true, 2048, 384, 128},
+		{"fwd_ffn1", false, true, 2048, 512, 128},
+		{"fwd_ffn2", false, true, 2048, 128, 512},
+		{"dx_qkv", false, false, 2048, 128, 384},
+		{"dw_qkv", true, false, 384, 128, 2048},
+		{"attn_scores", false, true, 128, 128, 32},
+		{"lstm_gates", false, true, 64, 256, 64},
+		{"infer_qkv", false, true, 128, 384, 128},
+	} {
+		b.Run(fmt.Sprintf("%s_%dx%dx%d", s.name, s.m, s.n, s.k), func(b *testing.B) {
+			ar, ac := s.m, s.k
+			if s.transA {
+				ar, ac = ac, ar
+			}
+			br, bc := s.k, s.n
+			if s.transB {
+				br, bc = bc, br
+			}
+			a := randSlice(rng, ar*ac)
+			x := randSlice(rng, br*bc)
+			c := make([]float32, s.m*s.n)
+			b.SetBytes(int64(2 * s.m * s.n * s.k)) // "bytes"/s reads as flop/s
+			for b.Loop() {
+				Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, x, bc, 0, c, s.n)
+			}
+		})
+	}
+}
