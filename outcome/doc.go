@@ -1,0 +1,66 @@
+// Package outcome predicts in-hospital mortality from the first 48 hours of
+// an ICU stay, on the PhysioNet/CinC Challenge 2012 format.
+//
+// The package reads records (a directory or .tar.gz of per-stay files with
+// header "Time,Parameter,Value" plus an outcomes file), turns a stay into
+// hourly bins with observation masks and time since last observation,
+// normalises each variable with statistics fitted on the training split only,
+// trains a logistic-regression baseline on per-variable summaries and a GRU-D
+// recurrent model, calibrates them on the validation split, and serves the
+// result behind [Model.Predict] and an Open Inference Protocol v2 [Loader].
+//
+// # Physiologically impossible values
+//
+// A value outside the range below is dropped before binning and reported as a
+// warning by [Model.Predict] (by variable name, never by value). The ranges
+// are wide on purpose: they remove unit mix-ups and sentinel values (HR 0,
+// Temp -17.8, pH 735, K 22.9, Height 431.8 occur in set A), not abnormal
+// physiology. Descriptors: Age 15 – 120, Gender 0/1, Height 100 – 250 cm,
+// ICUType 1 – 4, Weight 20 – 350 kg; -1 or an impossible descriptor is missing.
+//
+//	| variable | unit | plausible range | log before z-score |
+//	|---|---|---|---|
+//	| ALP | IU/L | 1 – 5000 | yes |
+//	| ALT | IU/L | 1 – 20000 | yes |
+//	| AST | IU/L | 1 – 20000 | yes |
+//	| Albumin | g/dL | 0.5 – 8 | no |
+//	| BUN | mg/dL | 0 – 300 | yes |
+//	| Bilirubin | mg/dL | 0 – 80 | yes |
+//	| Cholesterol | mg/dL | 10 – 1000 | no |
+//	| Creatinine | mg/dL | 0.05 – 30 | yes |
+//	| DiasABP | mmHg | 1 – 250 | no |
+//	| FiO2 | fraction | 0.21 – 1 | no |
+//	| GCS | score | 3 – 15 | no |
+//	| Glucose | mg/dL | 10 – 2000 | yes |
+//	| HCO3 | mmol/L | 2 – 60 | no |
+//	| HCT | % | 5 – 75 | no |
+//	| HR | bpm | 1 – 300 | no |
+//	| K | mEq/L | 1 – 12 | no |
+//	| Lactate | mmol/L | 0.1 – 40 | yes |
+//	| MAP | mmHg | 1 – 300 | no |
+//	| MechVent | 0/1 | 0 – 1 | no |
+//	| Mg | mmol/L | 0.2 – 10 | no |
+//	| NIDiasABP | mmHg | 1 – 250 | no |
+//	| NIMAP | mmHg | 1 – 300 | no |
+//	| NISysABP | mmHg | 1 – 300 | no |
+//	| Na | mEq/L | 90 – 200 | no |
+//	| PaCO2 | mmHg | 5 – 150 | no |
+//	| PaO2 | mmHg | 20 – 800 | no |
+//	| Platelets | 10^3/uL | 1 – 2000 | yes |
+//	| RespRate | /min | 0 – 100 | no |
+//	| SaO2 | % | 20 – 100 | no |
+//	| SysABP | mmHg | 1 – 300 | no |
+//	| Temp | °C | 25 – 45 | no |
+//	| TroponinI | ng/mL | 0 – 100 | yes |
+//	| TroponinT | ng/mL | 0 – 50 | yes |
+//	| Urine | mL | 0 – 10000 | yes |
+//	| WBC | 10^3/uL | 0.05 – 250 | yes |
+//	| Weight | kg | 20 – 350 | no |
+//	| pH |  | 6.5 – 8 | no |
+//
+// # Split
+//
+// [Split] draws a stratified train/validation/test split (70/15/15 by default)
+// with a fixed seed: deaths and survivors are shuffled separately with a PCG
+// generator seeded by the seed, and each class is cut in the same proportions.
+package outcome
