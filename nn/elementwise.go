@@ -293,7 +293,7 @@ func (tp *Tape) AddScalar(x *Tensor, s float32) *Tensor {
 func (tp *Tape) Exp(x *Tensor) *Tensor {
 	return tp.unary(x, 20, func(y, x []float32) {
 		for i, v := range x {
-			y[i] = float32(math.Exp(float64(v)))
+			y[i] = exp32(v)
 		}
 	}, func(dx, dy, _, y []float32) {
 		for i, g := range dy {
@@ -319,7 +319,7 @@ func (tp *Tape) Log(x *Tensor) *Tensor {
 func (tp *Tape) Tanh(x *Tensor) *Tensor {
 	return tp.unary(x, 20, func(y, x []float32) {
 		for i, v := range x {
-			y[i] = float32(math.Tanh(float64(v)))
+			y[i] = tanh32(v)
 		}
 	}, func(dx, dy, _, y []float32) {
 		for i, g := range dy {
@@ -328,13 +328,11 @@ func (tp *Tape) Tanh(x *Tensor) *Tensor {
 	})
 }
 
-func sigmoid(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
-
 // Sigmoid returns 1/(1+e⁻ˣ) elementwise.
 func (tp *Tape) Sigmoid(x *Tensor) *Tensor {
 	return tp.unary(x, 20, func(y, x []float32) {
 		for i, v := range x {
-			y[i] = sigmoid(v)
+			y[i] = sigmoid32(v)
 		}
 	}, func(dx, dy, _, y []float32) {
 		for i, g := range dy {

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"testing"
 )
 
@@ -70,4 +71,51 @@ func TestGradCore(t *testing.T) {
 		{name: "MaxAxis/1", inputs: []*Tensor{mx}, f: func(tp *Tape) *Tensor { return tp.MaxAxis(mx, 1) }},
 		{name: "MaxAxis/-1", inputs: []*Tensor{mx}, f: func(tp *Tape) *Tensor { return tp.MaxAxis(mx, -1) }},
 	})
+}
+
+func TestGradNNOps(t *testing.T) {
+	rng := NewRand(5)
+	p := func(shape ...int) *Tensor { return randParam(rng, 1, shape...) }
+	x := p(2, 3, 6)
+	g, b := p(6), p(6)
+	table := p(7, 4)
+	ids := []int{3, 0, 3, 6, 1, 3}
+	mask := FromSlice([]float32{0, 1, 0, 0, 0, 1}, 1, 1, 6)
+	runGradCases(t, []gradCase{
+		{name: "Softmax", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.Softmax(x) }},
+		{name: "LogSoftmax", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.LogSoftmax(x) }},
+		{name: "LayerNorm", inputs: []*Tensor{x, g, b}, f: func(tp *Tape) *Tensor { return tp.LayerNorm(x, g, b, 1e-5) }},
+		{name: "LayerNorm/plain", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.LayerNorm(x, nil, nil, 1e-5) }},
+		{name: "Embedding", inputs: []*Tensor{table}, f: func(tp *Tape) *Tensor { return tp.Embedding(table, ids, 2, 3) }},
+		{name: "MaskedFill", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.MaskedFill(x, mask, -1e9) }},
+		{name: "MaskedSoftmax", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.Softmax(tp.MaskedFill(x, mask, float32(math.Inf(-1)))) }},
+		{name: "Dropout", inputs: []*Tensor{x}, opts: gradOpts{Train: true}, f: func(tp *Tape) *Tensor { return tp.Dropout(x, 0.3) }},
+	})
+}
+
+func TestDropoutStatistics(t *testing.T) {
+	x := New(100000)
+	for i := range x.Data {
+		x.Data[i] = 1
+	}
+	tp := NewTape()
+	tp.Seed(3)
+	y := tp.Dropout(x, 0.25)
+	zeros, sum := 0, 0.0
+	for _, v := range y.Data {
+		if v == 0 {
+			zeros++
+		}
+		sum += float64(v)
+	}
+	if f := float64(zeros) / 1e5; math.Abs(f-0.25) > 0.01 {
+		t.Fatalf("dropped fraction %.4f, want 0.25", f)
+	}
+	if m := sum / 1e5; math.Abs(m-1) > 0.02 {
+		t.Fatalf("mean %.4f, want 1", m)
+	}
+	tp.SetTraining(false)
+	if tp.Dropout(x, 0.25) != x {
+		t.Fatal("dropout in eval mode changed its input")
+	}
 }
