@@ -1,0 +1,281 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/galenhealth/galen"
+)
+
+// route is one entry of the route table. The mux, the role check, the audit
+// log, the metrics and /openapi.json are all built from these entries.
+type route struct {
+	Method  string       // "GET", "POST", ...
+	Pattern string       // path pattern in http.ServeMux syntax, e.g. "/v1/models/{name}"
+	Roles   []galen.Role // roles allowed; empty means public (no key needed)
+	Audit   bool         // write an audit event for every authenticated request
+	Handler func(w http.ResponseWriter, r *http.Request) error
+	Summary string // one line for /openapi.json and the README
+	Tag     string // OpenAPI group, e.g. "oip", "models"
+
+	Request  any      // zero value of the JSON body type, or nil
+	Response any      // zero value of the success body type, or nil for none
+	Status   int      // success status; 200 if zero
+	Query    []string // query parameters, for the OpenAPI document
+}
+
+// Role sets used by the route table.
+var (
+	anyRole       = []galen.Role{galen.RoleAdmin, galen.RoleClinician, galen.RoleScientist, galen.RoleAuditor}
+	predictRoles  = []galen.Role{galen.RoleAdmin, galen.RoleClinician, galen.RoleScientist}
+	registryRead  = []galen.Role{galen.RoleAdmin, galen.RoleClinician, galen.RoleScientist, galen.RoleAuditor}
+	registryWrite = []galen.Role{galen.RoleAdmin, galen.RoleScientist}
+	adminOnly     = []galen.Role{galen.RoleAdmin}
+	auditRoles    = []galen.Role{galen.RoleAdmin, galen.RoleAuditor}
+)
+
+// routeGroups holds route sets added by other files of this package through
+// addRoutes, so that a capability adds its routes in a file of its own.
+var routeGroups []func(*Server) []route
+
+// addRoutes registers a function returning more routes; call it from init:
+//
+//	func init() { addRoutes((*Server).outcomeRoutes) }
+func addRoutes(f func(*Server) []route) { routeGroups = append(routeGroups, f) }
+
+// allRoutes returns the whole route table.
+func (s *Server) allRoutes() []route {
+	rs := s.oipRoutes()
+	rs = append(rs, s.modelRoutes()...)
+	rs = append(rs, s.keyRoutes()...)
+	rs = append(rs, s.auditRoutes()...)
+	rs = append(rs, s.metaRoutes()...)
+	for _, f := range routeGroups {
+		rs = append(rs, f(s)...)
+	}
+	return rs
+}
+
+// reqInfo is what the middleware and handlers of one request share.
+type reqInfo struct {
+	id      string
+	route   *route
+	key     *galen.APIKey // nil until authenticated
+	model   string        // for the audit log; defaults to the {name} path value
+	version int           // set by handlers that resolve a version
+}
+
+type infoKey struct{}
+
+// info returns the request's reqInfo.
+func info(r *http.Request) *reqInfo {
+	if ri, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{route: &route{}}
+}
+
+// KeyFromContext returns the authenticated API key of the request, if any.
+func KeyFromContext(ctx context.Context) *galen.APIKey {
+	if ri, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
+		return ri.key
+	}
+	return nil
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// wrap builds the handler of one route: request id, body limit, panic
+// recovery, authentication and role check, audit, metrics.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &reqInfo{id: newRequestID(), route: &rt, model: r.PathValue("name")}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
+		sw := &statusWriter{ResponseWriter: w}
+		sw.Header().Set("X-Request-Id", ri.id)
+		r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBody)
+		var bodyHash string
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.logger.Error("handler panic", "request_id", ri.id, "route", rt.Method+" "+rt.Pattern, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.writeError(sw, r, galen.Errorf(galen.EINTERNAL, "internal error"))
+				}
+			}
+			if sw.status == 0 {
+				sw.status = http.StatusOK
+			}
+			lat := time.Since(start)
+			s.metrics.observeRequest(rt, sw.status, lat)
+			if rt.Audit && ri.key != nil {
+				s.writeAudit(r.Context(), ri, r.Method, bodyHash, sw.status, lat)
+			}
+		}()
+		err := s.authenticate(r, rt, ri)
+		if err == nil && rt.Audit {
+			bodyHash, err = hashBody(r)
+		}
+		if err == nil {
+			err = rt.Handler(sw, r)
+		}
+		if err != nil {
+			if sw.status != 0 {
+				s.logger.Warn("error after response started", "request_id", ri.id, "route", rt.Method+" "+rt.Pattern, "err", err)
+				return
+			}
+			s.writeError(sw, r, err)
+		}
+	})
+}
+
+// authenticate checks the bearer key and its role for non-public routes.
+func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
+	if len(rt.Roles) == 0 {
+		return nil
+	}
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || strings.TrimSpace(secret) == "" {
+		return galen.Errorf(galen.EUNAUTHORIZED, "missing API key: send Authorization: Bearer <key>")
+	}
+	k, err := s.store.FindAPIKeyByHash(r.Context(), HashKey(strings.TrimSpace(secret)))
+	switch {
+	case galen.ErrorCode(err) == galen.ENOTFOUND:
+		return galen.Errorf(galen.EUNAUTHORIZED, "unknown API key")
+	case err != nil:
+		return fmt.Errorf("find api key: %w", err)
+	case k.RevokedAt != nil:
+		return galen.Errorf(galen.EUNAUTHORIZED, "API key %s was revoked", k.ID)
+	}
+	ri.key = k
+	if !slices.Contains(rt.Roles, k.Role) {
+		return galen.Errorf(galen.EFORBIDDEN, "role %q may not %s %s", k.Role, rt.Method, rt.Pattern)
+	}
+	return nil
+}
+
+// hashBody reads the whole body (within the limit), puts it back for the
+// handler and returns its hex SHA-256, or "" for an empty body.
+func hashBody(r *http.Request) (string, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return "", err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	if len(b) == 0 {
+		return "", nil
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// decodeJSON decodes the request body into v. It needs Content-Type
+// application/json (else EUNSUPPORTED), one JSON value within the body limit
+// (else ETOOLARGE), and reports malformed JSON, wrong field types and, when
+// strict, unknown fields as EINVALID naming the place.
+func decodeJSON(r *http.Request, v any, strict bool) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return galen.Errorf(galen.EUNSUPPORTED, "Content-Type must be application/json, not %q", r.Header.Get("Content-Type"))
+	}
+	dec := json.NewDecoder(r.Body)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return galen.Errorf(galen.EINVALID, "malformed JSON: more data after the first value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.Is(err, io.EOF):
+		return galen.Errorf(galen.EINVALID, "request body is empty; want a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return galen.Errorf(galen.EINVALID, "malformed JSON: body ends too early")
+	case errors.As(err, &syn):
+		return galen.Errorf(galen.EINVALID, "malformed JSON at byte %d: %v", syn.Offset, syn)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return galen.Errorf(galen.EINVALID, "body is JSON %s, want %s", typ.Value, jsonKind(typ.Type.Kind().String()))
+		}
+		return galen.Errorf(galen.EINVALID, "field %q is JSON %s, want %s", typ.Field, typ.Value, jsonKind(typ.Type.Kind().String()))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return galen.Errorf(galen.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	default:
+		return galen.WrapError(galen.EINVALID, "malformed JSON", err)
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "struct", "map":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	default:
+		return "a number"
+	}
+}

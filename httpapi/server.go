@@ -1,0 +1,131 @@
+// Package httpapi is Galen's HTTP layer: the Open Inference Protocol v2
+// routes, the /v1 task and registry API, API-key authentication with roles,
+// the audit log, Prometheus metrics and the OpenAPI description. Every route
+// is one entry in a table (see route.go) from which the mux, the role checks
+// and /openapi.json are all built.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/inference"
+)
+
+// Config tunes a Server. Zero fields take the defaults.
+type Config struct {
+	MaxBody           int64         // request body limit in bytes (default 32 MiB)
+	ReadHeaderTimeout time.Duration // default 10s
+	ReadTimeout       time.Duration // whole request, body included (default 2m)
+	WriteTimeout      time.Duration // default 2m; keep above the inference timeout
+	IdleTimeout       time.Duration // keep-alive (default 2m)
+	Version           string        // reported by GET /v2 (default "dev")
+}
+
+// DefaultMaxBody is the default request body limit.
+const DefaultMaxBody = 32 << 20
+
+func (c Config) withDefaults() Config {
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = 10 * time.Second
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 2 * time.Minute
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 2 * time.Minute
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 2 * time.Minute
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	return c
+}
+
+// Server serves Galen's HTTP API.
+type Server struct {
+	cfg     Config
+	store   galen.Store
+	models  *inference.Manager
+	logger  *slog.Logger
+	metrics *metrics
+	routes  []route
+	handler http.Handler
+	openapi []byte
+	http    *http.Server
+	closing atomic.Bool
+}
+
+// New returns a Server that keeps its state in store and runs models through models.
+func New(cfg Config, store galen.Store, models *inference.Manager, logger *slog.Logger) (*Server, error) {
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, store: store, models: models, logger: logger}
+	s.metrics = newMetrics(models)
+	s.routes = s.allRoutes()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		if err := registerRoute(mux, rt, s.wrap(rt)); err != nil {
+			return nil, err
+		}
+	}
+	doc, err := json.MarshalIndent(openAPI(s.routes, cfg.Version), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: openapi: %w", err)
+	}
+	s.openapi = doc
+	s.handler = mux
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// registerRoute adds rt to mux, turning the mux's panic on a conflicting
+// pattern into an error.
+func registerRoute(mux *http.ServeMux, rt route, h http.Handler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("httpapi: route %s %s: %v", rt.Method, rt.Pattern, p)
+		}
+	}()
+	mux.Handle(rt.Method+" "+rt.Pattern, h)
+	return nil
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve accepts connections on ln until Shutdown. It returns nil after a
+// clean shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown marks the server not ready, stops accepting connections and waits
+// for requests in flight until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	return s.http.Shutdown(ctx)
+}

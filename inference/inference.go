@@ -1,0 +1,286 @@
+// Package inference loads model versions from the registry into Predictors,
+// caches them, and runs inference through a bounded queue per model with a
+// deadline per request.
+package inference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/galenhealth/galen"
+)
+
+// DefaultAlias is the alias used when a request names no version.
+const DefaultAlias = "production"
+
+// Config tunes a Manager. Zero fields take the defaults.
+type Config struct {
+	QueueDepth  int           // requests per model waiting beyond those running (default 64)
+	Concurrency int           // requests per model running at once (default GOMAXPROCS)
+	Timeout     time.Duration // deadline of one inference (default 30s)
+	CacheSize   int           // loaded model versions kept in memory (default 16)
+}
+
+func (c Config) withDefaults() Config {
+	if c.QueueDepth <= 0 {
+		c.QueueDepth = 64
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.CacheSize <= 0 {
+		c.CacheSize = 16
+	}
+	return c
+}
+
+// Loaded is one model version ready to answer.
+type Loaded struct {
+	Version   *galen.ModelVersion
+	Predictor galen.Predictor
+}
+
+// Manager loads, caches and runs models. It is safe for concurrent use.
+type Manager struct {
+	models  galen.ModelService
+	loaders map[string]galen.Loader
+	cfg     Config
+
+	mu     sync.Mutex
+	cache  map[string]*entry // by model, version and artifact hash
+	queues map[string]*queue // by model name
+	tick   uint64            // LRU clock
+}
+
+type entry struct {
+	ready    chan struct{} // closed when loaded or failed
+	loaded   *Loaded
+	err      error
+	lastUsed uint64
+}
+
+type queue struct {
+	admit chan struct{} // one token per admitted request: running or waiting
+	run   chan struct{} // one token per running request
+}
+
+// NewManager returns a Manager that reads versions from models and builds
+// Predictors with loaders, keyed by ModelVersion.Format.
+func NewManager(models galen.ModelService, loaders map[string]galen.Loader, cfg Config) *Manager {
+	return &Manager{
+		models:  models,
+		loaders: loaders,
+		cfg:     cfg.withDefaults(),
+		cache:   make(map[string]*entry),
+		queues:  make(map[string]*queue),
+	}
+}
+
+// Config returns the effective configuration.
+func (m *Manager) Config() Config { return m.cfg }
+
+// Formats returns the artifact formats the Manager can load, sorted.
+func (m *Manager) Formats() []string {
+	var fs []string
+	for f := range m.loaders {
+		fs = append(fs, f)
+	}
+	slices.Sort(fs)
+	return fs
+}
+
+// Check builds a Predictor from artifact without caching it, so that uploads
+// are refused before they are stored. EINVALID for an unknown format or an
+// artifact the loader rejects.
+func (m *Manager) Check(ctx context.Context, v *galen.ModelVersion, artifact []byte) error {
+	load, ok := m.loaders[v.Format]
+	if !ok {
+		return galen.Errorf(galen.EINVALID, "unknown format %q (known: %v)", v.Format, m.Formats())
+	}
+	if _, err := load(ctx, v, artifact); err != nil {
+		if galen.ErrorCode(err) == galen.EINVALID {
+			return err
+		}
+		return galen.WrapError(galen.EINVALID, fmt.Sprintf("artifact does not load as %s", v.Format), err)
+	}
+	return nil
+}
+
+// Resolve returns the version of model named by version: a number, an alias,
+// or "" for the DefaultAlias, falling back to the latest version. ENOTFOUND
+// when there is no such model or version.
+func (m *Manager) Resolve(ctx context.Context, model, version string) (*galen.ModelVersion, error) {
+	if version != "" {
+		return m.models.FindModelVersion(ctx, model, version)
+	}
+	v, err := m.models.FindModelVersion(ctx, model, DefaultAlias)
+	if galen.ErrorCode(err) != galen.ENOTFOUND {
+		return v, err
+	}
+	vs, err := m.models.FindModelVersions(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	if len(vs) == 0 {
+		if _, err := m.models.FindModelByName(ctx, model); err != nil {
+			return nil, err
+		}
+		return nil, galen.Errorf(galen.ENOTFOUND, "model %q has no versions", model)
+	}
+	return vs[len(vs)-1], nil
+}
+
+// Get resolves and loads a version (see Resolve), from the cache when it is
+// there. Concurrent calls for the same version load it once.
+func (m *Manager) Get(ctx context.Context, model, version string) (*Loaded, error) {
+	v, err := m.Resolve(ctx, model, version)
+	if err != nil {
+		return nil, err
+	}
+	key := v.ModelName + "@" + strconv.Itoa(v.Version) + "#" + v.SHA256
+
+	m.mu.Lock()
+	m.tick++
+	e, ok := m.cache[key]
+	if ok {
+		e.lastUsed = m.tick
+		m.mu.Unlock()
+		select {
+		case <-e.ready:
+			return e.loaded, e.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	e = &entry{ready: make(chan struct{}), lastUsed: m.tick}
+	m.cache[key] = e
+	m.evictLocked()
+	m.mu.Unlock()
+
+	// Load without the caller's cancellation, so that one impatient caller
+	// does not fail the load for everyone waiting on it.
+	e.loaded, e.err = m.load(context.WithoutCancel(ctx), v)
+	if e.err != nil {
+		m.mu.Lock()
+		delete(m.cache, key)
+		m.mu.Unlock()
+	}
+	close(e.ready)
+	return e.loaded, e.err
+}
+
+func (m *Manager) load(ctx context.Context, v *galen.ModelVersion) (*Loaded, error) {
+	load, ok := m.loaders[v.Format]
+	if !ok {
+		return nil, galen.Errorf(galen.EUNAVAILABLE, "model %q version %d has format %q, which this server cannot load", v.ModelName, v.Version, v.Format)
+	}
+	art, err := m.models.LoadArtifact(ctx, v.ModelName, v.Version)
+	if err != nil {
+		return nil, fmt.Errorf("load model %q version %d: %w", v.ModelName, v.Version, err)
+	}
+	p, err := load(ctx, v, art)
+	if err != nil {
+		return nil, galen.WrapError(galen.EINTERNAL, fmt.Sprintf("model %q version %d failed to load", v.ModelName, v.Version), err)
+	}
+	return &Loaded{Version: v, Predictor: p}, nil
+}
+
+// evictLocked drops the least recently used loaded entries over the cache size.
+func (m *Manager) evictLocked() {
+	for len(m.cache) > m.cfg.CacheSize {
+		var oldKey string
+		var oldest uint64
+		for k, e := range m.cache {
+			select {
+			case <-e.ready:
+			default:
+				continue // still loading
+			}
+			if oldKey == "" || e.lastUsed < oldest {
+				oldKey, oldest = k, e.lastUsed
+			}
+		}
+		if oldKey == "" {
+			return
+		}
+		delete(m.cache, oldKey)
+	}
+}
+
+func (m *Manager) queue(model string) *queue {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	q, ok := m.queues[model]
+	if !ok {
+		q = &queue{
+			admit: make(chan struct{}, m.cfg.Concurrency+m.cfg.QueueDepth),
+			run:   make(chan struct{}, m.cfg.Concurrency),
+		}
+		m.queues[model] = q
+	}
+	return q
+}
+
+// Infer runs l on inputs through the model's queue, with the configured
+// deadline. EBUSY when the queue is full; EUNAVAILABLE when the deadline
+// passes; the caller's ctx.Err() when the caller gives up.
+func (m *Manager) Infer(ctx context.Context, l *Loaded, inputs []galen.Tensor) ([]galen.Tensor, error) {
+	q := m.queue(l.Version.ModelName)
+	select {
+	case q.admit <- struct{}{}:
+	default:
+		return nil, galen.Errorf(galen.EBUSY, "model %q is busy: %d requests queued", l.Version.ModelName, cap(q.admit))
+	}
+	defer func() { <-q.admit }()
+
+	ctx, cancel := context.WithTimeoutCause(ctx, m.cfg.Timeout, errDeadline)
+	defer cancel()
+	select {
+	case q.run <- struct{}{}:
+	case <-ctx.Done():
+		return nil, m.ctxError(ctx, l)
+	}
+	defer func() { <-q.run }()
+
+	out, err := l.Predictor.Infer(ctx, inputs)
+	if err != nil && ctx.Err() != nil {
+		return nil, m.ctxError(ctx, l)
+	}
+	return out, err
+}
+
+var errDeadline = errors.New("inference: deadline exceeded")
+
+func (m *Manager) ctxError(ctx context.Context, l *Loaded) error {
+	if context.Cause(ctx) == errDeadline {
+		return galen.WrapError(galen.EUNAVAILABLE, fmt.Sprintf("model %q did not answer within %s", l.Version.ModelName, m.cfg.Timeout), errDeadline)
+	}
+	return ctx.Err()
+}
+
+// QueueStat is the load of one model's queue.
+type QueueStat struct {
+	Running int
+	Waiting int
+}
+
+// QueueStats returns the load of every model's queue, by model name.
+func (m *Manager) QueueStats() map[string]QueueStat {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := make(map[string]QueueStat, len(m.queues))
+	for name, q := range m.queues {
+		run := len(q.run)
+		s[name] = QueueStat{Running: run, Waiting: max(len(q.admit)-run, 0)}
+	}
+	return s
+}
