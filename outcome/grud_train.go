@@ -1,0 +1,107 @@
+package outcome
+
+import (
+	"context"
+	"slices"
+
+	"github.com/galenhealth/galen/evaluation"
+	"github.com/galenhealth/galen/nn"
+)
+
+type grudInfo struct {
+	bestEpoch int
+	posWeight float64
+	valAUROC  float64
+}
+
+// trainGRUD trains a GRU-D with BCE-with-logits (pos_weight = survivors /
+// deaths in the training split), AdamW and gradient clipping at norm 1,
+// keeping the weights of the epoch with the best validation AUROC and
+// stopping after tc.Patience epochs without improvement.
+func trainGRUD(ctx context.Context, trS []*Series, trY []bool, vaS []*Series, vaY []bool, tc TrainConfig, progress func(Progress)) (*GRUD, grudInfo, error) {
+	g := NewGRUD(trS[0].F, tc.Hidden, len(trS[0].Static), tc.Seed)
+	params := g.Parameters()
+	opt := nn.NewAdamW(params, nn.AdamWConfig{LR: tc.LR, WeightDecay: 1e-4})
+	pos := 0
+	for _, y := range trY {
+		if y {
+			pos++
+		}
+	}
+	info := grudInfo{posWeight: float64(len(trY)-pos) / float64(pos), valAUROC: -1}
+	pw := []float32{float32(info.posWeight)}
+	tp := nn.NewTape()
+	tp.Seed(tc.Seed)
+	rng := newRand(tc.Seed + 1)
+	order := make([]int, len(trS))
+	for i := range order {
+		order[i] = i
+	}
+	best := snapshot(params)
+	bad := 0
+	for epoch := 1; epoch <= tc.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for lo := 0; lo < len(order); lo += tc.Batch {
+			if err := ctx.Err(); err != nil {
+				return nil, info, err
+			}
+			ix := order[lo:min(lo+tc.Batch, len(order))]
+			ss := make([]*Series, len(ix))
+			y := nn.New(len(ix), 1)
+			for k, i := range ix {
+				ss[k] = trS[i]
+				if trY[i] {
+					y.Data[k] = 1
+				}
+			}
+			tp.Reset()
+			loss := tp.BCEWithLogits(g.forward(tp, newGRUDBatch(ss)), y, pw)
+			tp.Backward(loss)
+			nn.ClipGradNorm(params, 1)
+			opt.Step()
+			opt.ZeroGrad()
+		}
+		auc := evaluation.AUROC(batchedLogits(g, vaS), vaY)
+		if tc.Log != nil {
+			tc.Log.Info("outcome grud epoch", "epoch", epoch, "val_auroc", auc)
+		}
+		if auc > info.valAUROC {
+			info.valAUROC, info.bestEpoch = auc, epoch
+			best = snapshot(params)
+			bad = 0
+		} else if bad++; bad >= tc.Patience {
+			progress(Progress{Stage: "grud", Epoch: epoch, Epochs: epoch, ValAUROC: auc})
+			break
+		}
+		progress(Progress{Stage: "grud", Epoch: epoch, Epochs: tc.Epochs, ValAUROC: auc})
+	}
+	for i, p := range params {
+		copy(p.Tensor.Data, best[i])
+	}
+	return g, info, nil
+}
+
+func snapshot(ps []nn.NamedParam) [][]float32 {
+	out := make([][]float32, len(ps))
+	for i, p := range ps {
+		out[i] = slices.Clone(p.Tensor.Data)
+	}
+	return out
+}
+
+// batchedLogits runs inference in batches of 256.
+func batchedLogits(g *GRUD, ss []*Series) []float64 {
+	out := make([]float64, 0, len(ss))
+	for lo := 0; lo < len(ss); lo += 256 {
+		out = append(out, g.logits(ss[lo:min(lo+256, len(ss))])...)
+	}
+	return out
+}
+
+// scaleGRUD folds a Platt scaling into the output layer: logit' = A*logit + B.
+func scaleGRUD(g *GRUD, p evaluation.Platt) {
+	for i := range g.Out.Weight.Data {
+		g.Out.Weight.Data[i] *= float32(p.A)
+	}
+	g.Out.Bias.Data[0] = float32(p.A)*g.Out.Bias.Data[0] + float32(p.B)
+}

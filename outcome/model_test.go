@@ -1,0 +1,249 @@
+package outcome
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/galenhealth/galen"
+)
+
+func builtin(tb testing.TB) *Model {
+	tb.Helper()
+	m, err := Builtin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// exampleStay is a made-up stay with a few vitals and labs.
+func exampleStay() *Stay {
+	s := &Stay{RecordID: "x", Descriptors: map[string]float64{"Age": 77, "Gender": 1, "ICUType": 3, "Weight": 70}}
+	s.Observations = append(s.Observations, Observation{0, "Lactate", 5.2}, Observation{0, "BUN", 48}, Observation{0, "Creatinine", 2.4})
+	for h := range 48 {
+		s.Observations = append(s.Observations,
+			Observation{h*60 + 5, "HR", 110 - float64(h%7)},
+			Observation{h*60 + 5, "MAP", 62},
+			Observation{h*60 + 5, "RespRate", 26})
+		if h%4 == 0 {
+			s.Observations = append(s.Observations, Observation{h*60 + 10, "GCS", 8}, Observation{h*60 + 10, "Temp", 38.4})
+		}
+	}
+	return s
+}
+
+func TestPredict(t *testing.T) {
+	m := builtin(t)
+	ctx := context.Background()
+	p, err := m.Predict(ctx, exampleStay())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(p.Risk > 0 && p.Risk < 1) || p.Band == "" || p.Uncertain {
+		t.Fatalf("prediction %+v", p)
+	}
+	if len(p.Contributions) != 8+4 {
+		t.Errorf("%d contributions, want 12 (8 variables, 4 descriptors)", len(p.Contributions))
+	}
+	for i := 1; i < len(p.Contributions); i++ {
+		if math.Abs(p.Contributions[i].Contribution) > math.Abs(p.Contributions[i-1].Contribution) {
+			t.Fatal("contributions not sorted by |effect|")
+		}
+	}
+	if len(p.Warnings) != 0 {
+		t.Errorf("warnings %v", p.Warnings)
+	}
+	// A very sick stay ranks above a healthy one.
+	healthy := &Stay{RecordID: "h", Descriptors: map[string]float64{"Age": 30, "Gender": 0, "ICUType": 2}}
+	for h := range 48 {
+		healthy.Observations = append(healthy.Observations, Observation{h * 60, "HR", 72}, Observation{h * 60, "MAP", 85},
+			Observation{h * 60, "GCS", 15}, Observation{h * 60, "RespRate", 14}, Observation{h * 60, "Temp", 36.8})
+	}
+	ph, err := m.Predict(ctx, healthy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ph.Risk >= p.Risk || ph.Band == BandHigh {
+		t.Errorf("healthy risk %.3f (%s) >= sick risk %.3f", ph.Risk, ph.Band, p.Risk)
+	}
+
+	bad := exampleStay()
+	bad.Observations = append(bad.Observations,
+		Observation{30, "HR", 0}, Observation{20, "Temp", -17.8}, Observation{40, "Frobnitz", 12345.678}, Observation{50 * 60, "HR", 80})
+	bad.Descriptors["Height"] = 431.8
+	pb, err := m.Predict(ctx, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(pb.Warnings, "\n")
+	for _, want := range []string{"HR: 1 physiologically impossible", "Temp: 1", "Height: 1", `unknown parameter "Frobnitz"`, "outside the model's time window", "not in time order"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("warnings lack %q:\n%s", want, joined)
+		}
+	}
+	for _, v := range []string{"-17.8", "431.8", "12345", "0.0"} {
+		if strings.Contains(joined, v) {
+			t.Errorf("warnings leak a value %q", v)
+		}
+	}
+	if math.Abs(pb.Risk-p.Risk) > 1e-9 {
+		t.Errorf("dropped values changed the risk: %v vs %v", pb.Risk, p.Risk)
+	}
+
+	empty, err := m.Predict(ctx, &Stay{RecordID: "e"})
+	if err != nil || !empty.Uncertain {
+		t.Errorf("empty stay: %+v, %v; want uncertain", empty, err)
+	}
+	if _, err := m.Predict(ctx, nil); galen.ErrorCode(err) != galen.EINVALID {
+		t.Errorf("nil stay: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := m.Predict(cctx, exampleStay()); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestPredictConcurrent(t *testing.T) {
+	m := builtin(t)
+	want, err := m.Predict(context.Background(), exampleStay())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			for range 3 {
+				p, err := m.Predict(context.Background(), exampleStay())
+				if err != nil {
+					errs <- err
+					return
+				}
+				if p.Risk != want.Risk || len(p.Contributions) != len(want.Contributions) {
+					errs <- errors.New("concurrent prediction differs")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestBuiltin(t *testing.T) {
+	c := BuiltinCard()
+	if c.Task == "" || c.TrainingData == "" || !strings.Contains(c.DataLicense, "Challenge Open Access") || c.Metrics["test_auroc"] < 0.8 {
+		t.Errorf("card %+v", c)
+	}
+	a := BuiltinArtifact()
+	a[0] = 'X'
+	if BuiltinArtifact()[0] == 'X' {
+		t.Error("BuiltinArtifact returns shared memory")
+	}
+	if got := len(Variables()); got != 37 {
+		t.Errorf("%d variables", got)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	good := BuiltinArtifact()
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"empty", ""},
+		{"not json", "{"},
+		{"wrong format", `{"format":"linear/v1"}`},
+		{"no weights", `{"format":"outcome-grud/v1","config":{"hours":48,"bin_minutes":60}}`},
+		{"truncated", string(good[:len(good)/2])},
+		{"nan weight", strings.Replace(string(good), `"w":[`, `"w":[1e999,`, 1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Load([]byte(tt.in)); galen.ErrorCode(err) != galen.EINVALID {
+				t.Errorf("err = %v, want EINVALID", err)
+			}
+		})
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add(BuiltinArtifact())
+	f.Add([]byte(`{"format":"outcome-grud/v1","grud":{"F":37,"H":1,"S":12,"Tensors":{}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Load(b)
+		if err != nil {
+			return
+		}
+		if _, err := m.Predict(context.Background(), exampleStay()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestLoaderInfer(t *testing.T) {
+	ctx := context.Background()
+	p, err := Loader(ctx, &galen.ModelVersion{Format: Format}, BuiltinArtifact())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := builtin(t)
+	T, F := m.Config().Bins(), len(Variables())
+	vals := make([]float64, 2*T*F)
+	mask := make([]float64, 2*T*F)
+	hr := variableIndex["HR"]
+	for t := range T {
+		vals[t*F+hr], mask[t*F+hr] = 120, 1
+		vals[(T+t)*F+hr], mask[(T+t)*F+hr] = 70, 1
+	}
+	desc := []float64{80, 1, -1, 3, -1, 40, 0, -1, 2, -1}
+	in := []galen.Tensor{
+		{Name: InputValues, Datatype: galen.DatatypeFP32, Shape: []int64{2, int64(T), int64(F)}, Floats: vals},
+		{Name: InputMask, Datatype: galen.DatatypeFP32, Shape: []int64{2, int64(T), int64(F)}, Floats: mask},
+		{Name: InputDescriptors, Datatype: galen.DatatypeFP32, Shape: []int64{2, 5}, Floats: desc},
+	}
+	out, err := p.Infer(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || out[0].Name != OutputRisk || len(out[0].Floats) != 2 || !(out[0].Floats[0] > out[0].Floats[1]) {
+		t.Fatalf("out %+v", out)
+	}
+	// The same stay through Predict gives the same risk.
+	s := &Stay{RecordID: "a", Descriptors: map[string]float64{"Age": 80, "Gender": 1, "ICUType": 3}}
+	for t := range T {
+		s.Observations = append(s.Observations, Observation{t * 60, "HR", 120})
+	}
+	pr, _ := m.Predict(ctx, s)
+	if math.Abs(pr.Risk-out[0].Floats[0]) > 1e-12 {
+		t.Errorf("Infer %v != Predict %v", out[0].Floats[0], pr.Risk)
+	}
+	badShape := []galen.Tensor{in[0], {Name: InputMask, Datatype: galen.DatatypeFP32, Shape: []int64{2, int64(T), 3}, Floats: make([]float64, 2*T*3)}}
+	badMask := []galen.Tensor{in[0], {Name: InputMask, Datatype: galen.DatatypeFP32, Shape: in[1].Shape, Floats: vals}}
+	tests := []struct {
+		name string
+		in   []galen.Tensor
+	}{
+		{"missing mask", in[:1]},
+		{"bad shape", badShape},
+		{"mask not 0/1", badMask},
+		{"wrong dtype", []galen.Tensor{{Name: InputValues, Datatype: galen.DatatypeINT32, Shape: in[0].Shape}, in[1]}},
+		{"unknown input", append(in[:2:2], galen.Tensor{Name: "delta", Datatype: galen.DatatypeFP32, Shape: []int64{1}})},
+		{"nan", []galen.Tensor{{Name: InputValues, Datatype: galen.DatatypeFP32, Shape: in[0].Shape, Floats: append([]float64{math.NaN()}, vals[1:]...)}, in[1]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := p.Infer(ctx, tt.in); galen.ErrorCode(err) != galen.EINVALID {
+				t.Errorf("err = %v, want EINVALID", err)
+			}
+		})
+	}
+}
