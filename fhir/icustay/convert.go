@@ -1,0 +1,391 @@
+package icustay
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/galenhealth/galen/fhir"
+	"github.com/galenhealth/galen/outcome"
+)
+
+// Options control FromBundle.
+type Options struct {
+	// Admission is the time of ICU admission, from which observation times
+	// are counted. Zero means the time of the earliest usable observation.
+	Admission time.Time
+}
+
+// Result is a Bundle converted to a stay.
+type Result struct {
+	Stay      *outcome.Stay
+	Admission time.Time
+	// Patient references the bundle's Patient, when it has an id.
+	Patient *fhir.Reference
+	// Basis references the observations that went into the stay, when they
+	// have ids.
+	Basis []fhir.Reference
+	// Issues are the warnings about input that was not used, each with the
+	// path of the element concerned.
+	Issues []fhir.Issue
+}
+
+// point is one usable value before times are made relative.
+type point struct {
+	variable string
+	at       time.Time
+	value    float64
+}
+
+type converter struct {
+	opt     Options
+	issues  []fhir.Issue
+	points  []point
+	basis   []fhir.Reference
+	patient *fhir.Patient
+	patPath string
+	ignored map[string]int // resource types ignored, with counts
+	entries int
+}
+
+func (c *converter) warn(code, path, format string, args ...any) {
+	c.issues = append(c.issues, fhir.Issue{Severity: fhir.SeverityWarning, Code: code, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *converter) fail(code, path, format string, args ...any) {
+	c.issues = append(c.issues, fhir.Issue{Severity: fhir.SeverityError, Code: code, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// FromBundle converts a Bundle of a Patient and LOINC-coded Observations
+// (see Codes) to a stay for the outcome model. Values are converted to
+// PhysioNet units and times to minutes since admission; descriptors come
+// from the Patient (gender, age at admission from birthDate) and from
+// Observations of age, height, weight and ICU type.
+//
+// Observations it cannot use (unknown codes, units it cannot convert, no
+// time of day, before admission, not a number, cancelled) are left out and
+// reported in Result.Issues as warnings. It returns a *fhir.Error listing
+// every problem when the Bundle is empty, has no usable observation, or has
+// more than one Patient.
+func FromBundle(b *fhir.Bundle, opt Options) (*Result, error) {
+	c := &converter{opt: opt, ignored: map[string]int{}}
+	if b != nil {
+		c.entries = len(b.Entry)
+	}
+	if b == nil || len(b.Entry) == 0 {
+		c.fail(fhir.CodeRequired, "Bundle.entry", "the Bundle is empty; it needs Observations coded in LOINC (see GET /cds-services for the codes)")
+		return nil, &fhir.Error{Issues: c.issues}
+	}
+	for i, e := range b.Entry {
+		path := "Bundle.entry[" + strconv.Itoa(i) + "].resource"
+		switch r := e.Resource.(type) {
+		case nil:
+			c.warn(fhir.CodeIncomplete, "Bundle.entry["+strconv.Itoa(i)+"]", "entry without a resource ignored")
+		case *fhir.Patient:
+			c.addPatient(path, r)
+		case *fhir.Observation:
+			c.addObservation(path, r)
+		default:
+			c.ignored[r.ResourceType()]++
+		}
+	}
+	for _, t := range sortedKeys(c.ignored) {
+		c.warn(fhir.CodeNotSupported, "Bundle.entry", "%d %s resource(s) ignored", c.ignored[t], t)
+	}
+	return c.finish()
+}
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func (c *converter) addPatient(path string, p *fhir.Patient) {
+	if c.patient != nil {
+		if c.patient.ID != p.ID || p.ID == "" {
+			c.fail(fhir.CodeInvalid, path, "more than one Patient in the Bundle (the first is %s); send one patient's data", c.patPath)
+		}
+		return
+	}
+	c.patient, c.patPath = p, path
+}
+
+func (c *converter) addObservation(path string, o *fhir.Observation) {
+	switch o.Status {
+	case "final", "amended", "corrected", "preliminary":
+	case "registered":
+		return // no result yet
+	default:
+		c.warn(fhir.CodeProcessing, path+".status", "status %q: observation ignored", o.Status)
+		return
+	}
+	at, ok := c.time(path, o)
+	if len(o.Component) > 0 && o.ValueQuantity == nil && o.ValueInteger == nil && o.ValueBoolean == nil {
+		// A panel such as blood pressure: the values are in the components.
+		used := 0
+		for j := range o.Component {
+			cp := &o.Component[j]
+			p := path + ".component[" + strconv.Itoa(j) + "]"
+			code, known := c.code(p, &cp.Code, false)
+			if !known {
+				continue
+			}
+			used++
+			if !ok {
+				continue
+			}
+			c.value(p, code, at, cp.ValueQuantity, cp.ValueInteger, cp.ValueBoolean, cp.DataAbsentReason, cp.ValueCodeableConcept != nil || cp.ValueString != "")
+		}
+		if used == 0 {
+			c.code(path, &o.Code, true)
+		} else if ok && o.ID != "" {
+			c.basis = append(c.basis, fhir.Reference{Reference: "Observation/" + o.ID})
+		}
+		return
+	}
+	code, known := c.code(path, &o.Code, true)
+	if !known || !ok {
+		return
+	}
+	if c.value(path, code, at, o.ValueQuantity, o.ValueInteger, o.ValueBoolean, o.DataAbsentReason, o.ValueCodeableConcept != nil || o.ValueString != "") && o.ID != "" {
+		c.basis = append(c.basis, fhir.Reference{Reference: "Observation/" + o.ID})
+	}
+}
+
+// code finds the variable of a CodeableConcept. Unknown codes are reported
+// when report is set.
+func (c *converter) code(path string, cc *fhir.CodeableConcept, report bool) (Code, bool) {
+	var loinc []string
+	for _, x := range cc.Coding {
+		switch x.System {
+		case fhir.SystemLOINC:
+			if k, ok := byLOINC[x.Code]; ok {
+				return *k, true
+			}
+			loinc = append(loinc, x.Code)
+		case PhysioNetSystem:
+			if k, ok := byVariable[x.Code]; ok {
+				return *k, true
+			}
+			if report {
+				c.warn(fhir.CodeCodeInvalid, path+".code", "unknown PhysioNet 2012 variable %q: observation ignored", truncate(x.Code, 40))
+			}
+			return Code{}, false
+		}
+	}
+	if !report {
+		return Code{}, false
+	}
+	switch {
+	case len(loinc) == 0:
+		c.warn(fhir.CodeCodeInvalid, path+".code", "no LOINC coding (system %s): observation ignored", fhir.SystemLOINC)
+	case hints[loinc[0]] != "":
+		c.warn(fhir.CodeCodeInvalid, path+".code", "LOINC %s is %s: observation ignored", truncate(loinc[0], 20), hints[loinc[0]])
+	default:
+		c.warn(fhir.CodeCodeInvalid, path+".code", "LOINC %s is not used by the ICU mortality model: observation ignored", truncate(strings.Join(loinc, ", "), 60))
+	}
+	return Code{}, false
+}
+
+// time parses the observation's effective time; it needs a time of day.
+func (c *converter) time(path string, o *fhir.Observation) (time.Time, bool) {
+	p := path + ".effectiveDateTime"
+	switch {
+	case o.EffectiveInstant != "":
+		p = path + ".effectiveInstant"
+	case o.EffectiveDateTime == "" && o.EffectivePeriod != nil:
+		p = path + ".effectivePeriod.start"
+	}
+	s := o.Effective()
+	if s == "" {
+		c.warn(fhir.CodeRequired, p, "no effective time: observation ignored")
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		c.warn(fhir.CodeValue, p, "%q has no time of day: observation ignored", s)
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// value converts one value and keeps it; it reports whether it did.
+func (c *converter) value(path string, code Code, at time.Time, q *fhir.Quantity, i *int64, b *bool, absent *fhir.CodeableConcept, text bool) bool {
+	var v float64
+	switch {
+	case q != nil && q.Value != nil:
+		conv, ok := code.Convert(*q.Value, q)
+		if !ok {
+			unit := q.Code
+			if unit == "" {
+				unit = q.Unit
+			}
+			if unit == "" {
+				c.warn(fhir.CodeValue, path+".valueQuantity", "%s value has no unit (want %s): observation ignored", code.Variable, strings.Join(code.Units(), ", "))
+			} else {
+				c.warn(fhir.CodeValue, path+".valueQuantity.code", "%s unit %q cannot be converted to %s (accepted: %s): observation ignored",
+					code.Variable, truncate(unit, 20), code.Unit, strings.Join(code.Units(), ", "))
+			}
+			return false
+		}
+		if q.Comparator != "" {
+			c.warn(fhir.CodeValue, path+".valueQuantity.comparator", "%s value %s%g used as %g", code.Variable, q.Comparator, *q.Value, *q.Value)
+		}
+		v = conv
+	case q != nil:
+		c.warn(fhir.CodeRequired, path+".valueQuantity.value", "%s quantity without a value: observation ignored", code.Variable)
+		return false
+	case i != nil:
+		conv, ok := code.Convert(float64(*i), nil)
+		if !ok {
+			c.warn(fhir.CodeValue, path+".valueInteger", "%s needs a valueQuantity with a unit (%s): observation ignored", code.Variable, strings.Join(code.Units(), ", "))
+			return false
+		}
+		v = conv
+	case b != nil && code.Variable == "MechVent":
+		if !*b {
+			return false // PhysioNet records ventilation only when it is on
+		}
+		v = 1
+	case absent != nil:
+		return false // the source says why there is no value; nothing to use
+	case text:
+		c.warn(fhir.CodeValue, path, "%s value is not a number: observation ignored", code.Variable)
+		return false
+	default:
+		c.warn(fhir.CodeRequired, path, "%s observation has no value: ignored", code.Variable)
+		return false
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		c.warn(fhir.CodeValue, path, "%s value is not finite: observation ignored", code.Variable)
+		return false
+	}
+	c.points = append(c.points, point{variable: code.Variable, at: at, value: v})
+	return true
+}
+
+// finish makes times relative, fills the descriptors and builds the result.
+func (c *converter) finish() (*Result, error) {
+	sort.SliceStable(c.points, func(i, j int) bool { return c.points[i].at.Before(c.points[j].at) })
+	adm := c.opt.Admission
+	if adm.IsZero() && len(c.points) > 0 {
+		adm = c.points[0].at
+	}
+	stay := &outcome.Stay{Descriptors: map[string]float64{}}
+	before := 0
+	for _, p := range c.points {
+		d := p.at.Sub(adm)
+		if d < 0 {
+			before++
+			continue
+		}
+		m := int(d / time.Minute)
+		switch p.variable {
+		case "Age", "Height", "ICUType":
+			if _, ok := stay.Descriptors[p.variable]; !ok {
+				stay.Descriptors[p.variable] = p.value
+			}
+			continue
+		case "Weight":
+			// As in the PhysioNet files, a weight at admission (minute 0)
+			// is the descriptor and later ones are observations. Without
+			// one, the first weight is also the descriptor.
+			if _, ok := stay.Descriptors["Weight"]; !ok && m == 0 {
+				stay.Descriptors["Weight"] = p.value
+				continue
+			}
+			if _, ok := stay.Descriptors["Weight"]; !ok {
+				stay.Descriptors["Weight"] = p.value
+			}
+		}
+		stay.Observations = append(stay.Observations, outcome.Observation{Minutes: m, Parameter: p.variable, Value: p.value})
+	}
+	if before > 0 {
+		c.warn(fhir.CodeValue, "Bundle.entry", "%d observation(s) before the admission time %s ignored", before, adm.UTC().Format(time.RFC3339))
+	}
+	res := &Result{Stay: stay, Admission: adm, Basis: c.basis}
+	if p := c.patient; p != nil {
+		if p.ID != "" {
+			res.Patient = &fhir.Reference{Reference: "Patient/" + p.ID}
+		}
+		switch p.Gender {
+		case "female":
+			stay.Descriptors["Gender"] = 0
+		case "male":
+			stay.Descriptors["Gender"] = 1
+		case "":
+		default:
+			c.warn(fhir.CodeValue, c.patPath+".gender", "gender %q has no PhysioNet 2012 value; treated as missing", p.Gender)
+		}
+		if _, ok := stay.Descriptors["Age"]; !ok && p.BirthDate != "" && !adm.IsZero() {
+			if age, ok := ageAt(p.BirthDate, adm); ok {
+				stay.Descriptors["Age"] = age
+			} else {
+				c.warn(fhir.CodeValue, c.patPath+".birthDate", "birthDate is after the admission time; age treated as missing")
+			}
+		}
+	}
+	var missing []string
+	for _, k := range outcome.DescriptorNames() {
+		if _, ok := stay.Descriptors[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		c.warn(fhir.CodeIncomplete, "Bundle", "descriptor(s) %s missing; the model treats them as unknown", strings.Join(missing, ", "))
+	}
+	if len(stay.Observations) == 0 {
+		c.fail(fhir.CodeIncomplete, "Bundle.entry", "no usable time-series Observation (%d Bundle entries); see the warnings for why each was left out", c.entries)
+	}
+	for _, i := range c.issues {
+		if i.Severity == fhir.SeverityError {
+			return nil, &fhir.Error{Issues: c.issues}
+		}
+	}
+	res.Issues = c.issues
+	return res, nil
+}
+
+// ageAt returns the age in whole years at t of someone born on a FHIR date
+// (YYYY, YYYY-MM or YYYY-MM-DD; a partial date counts from its middle).
+func ageAt(birth string, t time.Time) (float64, bool) {
+	var b time.Time
+	var err error
+	switch len(birth) {
+	case 4:
+		b, err = time.Parse("2006", birth)
+		b = b.AddDate(0, 6, 0)
+	case 7:
+		b, err = time.Parse("2006-01", birth)
+		b = b.AddDate(0, 0, 14)
+	default:
+		b, err = time.Parse("2006-01-02", birth)
+	}
+	if err != nil {
+		return 0, false
+	}
+	t = t.UTC()
+	age := t.Year() - b.Year()
+	if t.Month() < b.Month() || (t.Month() == b.Month() && t.Day() < b.Day()) {
+		age--
+	}
+	if age < 0 {
+		return 0, false
+	}
+	return float64(age), true
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
