@@ -49,7 +49,8 @@ func checkLen(name string, x []float32, r, c, ld int, trans bool) {
 	}
 }
 
-// Backend names the implementation compiled in: "go" or "openblas".
+// Backend names the implementation in use: "go-avx2" (packed assembly
+// kernel), "gonum" (pure Go without AVX2/FMA) or "openblas".
 func Backend() string { return backend }
 
 var threads atomic.Int32

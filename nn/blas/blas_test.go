@@ -43,6 +43,14 @@ func TestSgemm(t *testing.T) {
 		{"nt", false, true, 33, 17, 65, 0.5, 0},
 		{"tt", true, true, 64, 64, 64, 2, -1},
 		{"k=0", false, false, 3, 3, 0, 1, 1},
+		// Packed path: several k blocks, m blocks and edge tiles.
+		{"packed nn", false, false, 101, 67, 300, 1, 0},
+		{"packed nt", false, true, 97, 35, 513, 0.5, 1},
+		{"packed tn", true, false, 50, 129, 260, 1, 0.5},
+		{"packed tt", true, true, 7, 300, 40, -1, 0},
+		// Parallel split along m, then along n.
+		{"parallel m", false, true, 300, 40, 200, 1, 0},
+		{"parallel n", true, false, 30, 2100, 64, 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

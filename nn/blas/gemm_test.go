@@ -1,0 +1,89 @@
+package blas
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestSgemmStrided checks row strides larger than the width (submatrices)
+// and that memory outside C's m×n window is left alone.
+func TestSgemmStrided(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const m, n, k, lda, ldb, ldc = 70, 45, 130, 140, 50, 49
+	a, b := randSlice(rng, m*lda), randSlice(rng, k*ldb)
+	c := randSlice(rng, m*ldc)
+	want := append([]float32(nil), c...)
+	naive(false, false, m, n, k, 1, a, lda, b, ldb, 0, want, ldc)
+	Sgemm(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+	for i := range c {
+		if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+			t.Fatalf("c[%d] (row %d col %d) = %v, want %v", i, i/ldc, i%ldc, c[i], want[i])
+		}
+	}
+}
+
+func TestSgemmBetaZeroClearsNaN(t *testing.T) {
+	a := []float32{1, 2}
+	c := []float32{float32(math.NaN())}
+	Sgemm(false, false, 1, 1, 2, 1, a, 2, a, 1, 0, c, 1)
+	if c[0] != 5 {
+		t.Fatalf("c = %v, want 5", c[0])
+	}
+}
+
+func TestSgemmBadArgsPanic(t *testing.T) {
+	tests := []struct {
+		name string
+		fn   func()
+	}{
+		{"short c", func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
+		}},
+		{"short a", func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		}},
+		{"small ld", func() {
+			Sgemm(false, true, 2, 2, 3, 1, make([]float32, 6), 2, make([]float32, 6), 3, 0, make([]float32, 4), 2)
+		}},
+		{"negative", func() { Sgemm(false, false, -1, 2, 2, 1, nil, 2, nil, 2, 0, nil, 2) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			tt.fn()
+		})
+	}
+}
+
+func TestKernel(t *testing.T) {
+	if !hasKernel {
+		t.Skip("no AVX2/FMA micro-kernel on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, k := range []int{1, 2, 7, 256} {
+		a, b := randSlice(rng, mr*k), randSlice(rng, k*nr)
+		const ldc = nr + 3
+		c := randSlice(rng, mr*ldc)
+		want := append([]float32(nil), c...)
+		for i := range mr {
+			for j := range nr {
+				var s float64
+				for p := range k {
+					s += float64(a[p*mr+i]) * float64(b[p*nr+j])
+				}
+				want[i*ldc+j] += float32(s)
+			}
+		}
+		kernel6x16(k, &a[0], &b[0], &c[0], ldc)
+		for i := range c {
+			if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+				t.Fatalf("k=%d: c[%d] = %v, want %v", k, i, c[i], want[i])
+			}
+		}
+	}
+}

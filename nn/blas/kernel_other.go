@@ -1,0 +1,7 @@
+//go:build !amd64 || openblas
+
+package blas
+
+const hasKernel = false
+
+func kernel6x16(k int, a, b, c *float32, ldc int) { panic("blas: no micro-kernel on this platform") }
