@@ -2,10 +2,10 @@ package blas
 
 import (
 	"fmt"
-	"syscall"
-	"time"
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // BenchmarkSgemm covers the products of the transformer train step
