@@ -1,6 +1,11 @@
 package nn
 
-import "slices"
+import (
+	"math/rand/v2"
+	"slices"
+)
+
+const dropBlock = 1 << 14
 
 // Dropout zeroes each element with probability p and scales the rest by
 // 1/(1-p) when tp is training; otherwise it returns x itself. Masks come
@@ -16,26 +21,37 @@ func (tp *Tape) Dropout(x *Tensor, p float32) *Tensor {
 	mask := tp.scratch(len(x.Data), false)
 	scale := 1 / (1 - p)
 	thresh := uint64(float64(p) * 65536) // drop when a 16-bit draw < thresh
-	for i := 0; i < len(mask); i += 4 {
-		r := tp.rng.Uint64()
-		for j := i; j < min(i+4, len(mask)); j++ {
-			if r&0xffff < thresh {
-				mask[j] = 0
-			} else {
-				mask[j] = scale
+	// Each block of dropBlock elements draws from its own generator seeded
+	// from the tape's, so blocks run in parallel and masks do not depend on
+	// the number of cores.
+	seed := tp.rng.Uint64()
+	blocks := (len(mask) + dropBlock - 1) / dropBlock
+	parallelFor(blocks, 3*dropBlock, func(lo, hi int) {
+		for blk := lo; blk < hi; blk++ {
+			rng := rand.NewPCG(seed, uint64(blk))
+			end := min((blk+1)*dropBlock, len(mask))
+			for i := blk * dropBlock; i < end; i += 4 {
+				r := rng.Uint64()
+				for j := i; j < min(i+4, end); j++ {
+					keep := scale
+					if r&0xffff < thresh {
+						keep = 0
+					}
+					mask[j] = keep
+					out.Data[j] = x.Data[j] * keep
+					r >>= 16
+				}
 			}
-			r >>= 16
 		}
-	}
-	for i, v := range x.Data {
-		out.Data[i] = v * mask[i]
-	}
+	})
 	if out.requiresGrad {
 		tp.recordOp(out, func() {
 			gx := tp.grad(x)
-			for i, g := range out.Grad {
-				gx[i] += g * mask[i]
-			}
+			parallelFor(len(gx), 2, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					gx[i] += out.Grad[i] * mask[i]
+				}
+			})
 		})
 	}
 	return out

@@ -197,42 +197,80 @@ func (tp *Tape) binary(op binOp, a, b *Tensor) *Tensor {
 		}
 		p.rows(func(o, ia, ib int) {
 			gr := g[o : o+n]
-			for j, v := range gr {
-				xa, xb := ia+j*sx, ib+j*sy
+			if ga != nil {
+				switch op {
+				case opAdd, opSub:
+					accumulate(ga[ia:], gr, sx, 1)
+				case opMul:
+					mulAccumulate(ga[ia:], gr, b.Data[ib:], sx, sy)
+				case opDiv:
+					for j, v := range gr {
+						ga[ia+j*sx] += v / b.Data[ib+j*sy]
+					}
+				}
+			}
+			if gb != nil {
 				switch op {
 				case opAdd:
-					if ga != nil {
-						ga[xa] += v
-					}
-					if gb != nil {
-						gb[xb] += v
-					}
+					accumulate(gb[ib:], gr, sy, 1)
 				case opSub:
-					if ga != nil {
-						ga[xa] += v
-					}
-					if gb != nil {
-						gb[xb] -= v
-					}
+					accumulate(gb[ib:], gr, sy, -1)
 				case opMul:
-					if ga != nil {
-						ga[xa] += v * b.Data[xb]
-					}
-					if gb != nil {
-						gb[xb] += v * a.Data[xa]
-					}
+					mulAccumulate(gb[ib:], gr, a.Data[ia:], sy, sx)
 				case opDiv:
-					if ga != nil {
-						ga[xa] += v / b.Data[xb]
-					}
-					if gb != nil {
-						gb[xb] -= v * out.Data[o+j] / b.Data[xb]
+					for j, v := range gr {
+						gb[ib+j*sy] -= v * out.Data[o+j] / b.Data[ib+j*sy]
 					}
 				}
 			}
 		})
 	})
 	return out
+}
+
+// accumulate adds s·g into dst (stride 1), or s·Σg into dst[0] (stride 0).
+func accumulate(dst, g []float32, stride int, s float32) {
+	if stride == 0 {
+		var sum float32
+		for _, v := range g {
+			sum += v
+		}
+		dst[0] += s * sum
+		return
+	}
+	dst = dst[:len(g)]
+	if s == 1 {
+		for j, v := range g {
+			dst[j] += v
+		}
+		return
+	}
+	for j, v := range g {
+		dst[j] += s * v
+	}
+}
+
+// mulAccumulate adds g·y into dst, with strides sd of dst and sy of y.
+func mulAccumulate(dst, g, y []float32, sd, sy int) {
+	switch {
+	case sd == 1 && sy == 1:
+		dst, y = dst[:len(g)], y[:len(g)]
+		for j, v := range g {
+			dst[j] += v * y[j]
+		}
+	case sd == 1:
+		dst = dst[:len(g)]
+		c := y[0]
+		for j, v := range g {
+			dst[j] += v * c
+		}
+	default:
+		var sum float32
+		for j, v := range g {
+			sum += v * y[j*sy]
+		}
+		dst[0] += sum
+	}
 }
 
 // Add returns a + b with NumPy broadcasting.
