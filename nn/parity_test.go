@@ -241,6 +241,40 @@ func TestParityLayers(t *testing.T) {
 	})
 }
 
+// recurrent is what LSTM and GRU have in common.
+type recurrent interface {
+	Module
+	Forward(tp *Tape, x *Tensor, lengths []int) (out, last *Tensor)
+}
+
+func TestParityRecurrent(t *testing.T) {
+	rng := NewRand(2)
+	for _, tt := range []struct {
+		name    string
+		m       recurrent
+		lengths bool
+	}{
+		{"lstm", NewLSTM(4, 6, 1, rng), false},
+		{"lstm_lengths", NewLSTM(4, 6, 1, rng), true},
+		{"gru", NewGRU(4, 6, 1, rng), false},
+		{"gru_lengths", NewGRU(4, 6, 1, rng), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := loadGolden(t, tt.name)
+			g.loadParams(tt.m)
+			x := g.input("x")
+			var lengths []int
+			if tt.lengths {
+				lengths = g.ints("lengths")
+			}
+			tp := NewTape()
+			y, h := tt.m.Forward(tp, x, lengths)
+			g.backward(tp, map[string]*Tensor{"y": y, "h_n": h})
+			g.checkGrads(tt.m, map[string]*Tensor{"x": x})
+		})
+	}
+}
+
 func TestParityLosses(t *testing.T) {
 	t.Run("cross_entropy", func(t *testing.T) {
 		g := loadGolden(t, "cross_entropy")

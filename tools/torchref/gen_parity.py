@@ -110,14 +110,8 @@ def main():
         m = cls(4, 6, batch_first=True)
         x = randn(3, 5, 4)
         outs = m(x)
-        y, h = outs[0], outs[1]
-        o = [("y", y), ("h_n", h[0] if kind == "lstm" else h)]
-        if kind == "lstm":
-            o.append(("c_n", h[1]))
-        o[1] = (o[1][0], o[1][1].squeeze(0))
-        if kind == "lstm":
-            o[2] = (o[2][0], o[2][1].squeeze(0))
-        save(kind, m, [("x", x)], o, [("x", x)])
+        h = outs[1][0] if kind == "lstm" else outs[1]  # Galen's layers return h_n, not c_n
+        save(kind, m, [("x", x)], [("y", outs[0]), ("h_n", h.squeeze(0))], [("x", x)])
 
         m.zero_grad()
         x = randn(3, 5, 4)
