@@ -62,3 +62,6 @@ type Dropout struct{ P float32 }
 
 // Forward applies dropout when tp is training.
 func (d Dropout) Forward(tp *Tape, x *Tensor) *Tensor { return tp.Dropout(x, d.P) }
+
+// Parameters returns nil: dropout has no parameters.
+func (d Dropout) Parameters() []NamedParam { return nil }
