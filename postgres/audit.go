@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/galenhealth/galen"
+)
+
+// CreateAuditEvent appends e to the audit log, setting e.ID, and e.Time if
+// it is zero. Times are kept to the microsecond.
+func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
+	t := e.Time.UTC().Truncate(time.Microsecond)
+	if e.Time.IsZero() {
+		t = db.stamp()
+	}
+	err := db.pool.QueryRow(ctx, `
+		INSERT INTO audit_events (time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		t, e.KeyID, string(e.Role), e.Method, e.Route, e.Model, e.ModelVersion, e.InputSHA256,
+		e.Status, e.LatencyMS).Scan(&e.ID)
+	if err != nil {
+		return internal("create audit event", err)
+	}
+	e.Time = t
+	return nil
+}
+
+// FindAuditEvents returns the events matching filter, newest first, and
+// their total count before offset and limit. Since is inclusive, Until
+// exclusive. EINVALID for a negative offset or limit.
+func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]*galen.AuditEvent, int, error) {
+	if err := checkPage(filter.Offset, filter.Limit); err != nil {
+		return nil, 0, err
+	}
+	var c conds
+	if filter.Since != nil {
+		c.add("time >= ?", *filter.Since)
+	}
+	if filter.Until != nil {
+		c.add("time < ?", *filter.Until)
+	}
+	if filter.KeyID != nil {
+		c.add("key_id = ?", *filter.KeyID)
+	}
+	if filter.Model != nil {
+		c.add("model = ?", *filter.Model)
+	}
+	var total int
+	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM audit_events"+c.String(), c.args...).Scan(&total); err != nil {
+		return nil, 0, internal("count audit events", err)
+	}
+	rows, err := db.pool.Query(ctx, `
+		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms
+		FROM audit_events`+c.String()+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.Limit), c.args...)
+	if err != nil {
+		return nil, 0, internal("find audit events", err)
+	}
+	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*galen.AuditEvent, error) {
+		var (
+			e    galen.AuditEvent
+			role string
+		)
+		err := row.Scan(&e.ID, &e.Time, &e.KeyID, &role, &e.Method, &e.Route, &e.Model, &e.ModelVersion,
+			&e.InputSHA256, &e.Status, &e.LatencyMS)
+		e.Role = galen.Role(role)
+		e.Time = e.Time.UTC()
+		return &e, err
+	})
+	if err != nil {
+		return nil, 0, internal("find audit events", err)
+	}
+	return events, total, nil
+}
