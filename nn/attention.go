@@ -3,6 +3,8 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/galenhealth/galen/nn/blas"
 )
 
 // MultiheadAttention is PyTorch's nn.MultiheadAttention used as self-attention
@@ -50,22 +52,139 @@ func (m *MultiheadAttention) Forward(tp *Tape, x *Tensor, keyPad []bool) *Tensor
 	if len(x.Shape) != 3 || x.Shape[2] != m.InProjWeight.Shape[1] {
 		shapeErr("MultiheadAttention", "input %v, want [batch, seq, %d]", x.Shape, m.InProjWeight.Shape[1])
 	}
-	b, s, d := x.Shape[0], x.Shape[1], x.Shape[2]
-	h := m.Heads
-	dh := d / h
+	b, s := x.Shape[0], x.Shape[1]
 	if keyPad != nil && len(keyPad) != b*s {
 		shapeErr("MultiheadAttention", "key padding mask of %d for input %v", len(keyPad), x.Shape)
 	}
-	qkv := tp.Linear(x, m.InProjWeight, m.InProjBias)                   // [B,S,3D]
-	heads := tp.Permute(tp.Reshape(qkv, b, s, 3, h, dh), 2, 0, 3, 1, 4) // [3,B,H,S,dh]
-	part := func(i int) *Tensor { return tp.Reshape(tp.Narrow(heads, 0, i, 1), b*h, s, dh) }
-	q, k, v := part(0), part(1), part(2)
-	scores := tp.BatchMatMul(q, k, false, true) // [B·H,S,S]
-	attn := tp.attentionSoftmax(scores, float32(1/math.Sqrt(float64(dh))), keyPad, b, h)
-	attn = tp.Dropout(attn, m.Dropout)
-	ctx := tp.BatchMatMul(attn, v, false, false) // [B·H,S,dh]
-	ctx = tp.Reshape(tp.Permute(tp.Reshape(ctx, b, h, s, dh), 0, 2, 1, 3), b, s, d)
+	qkv := tp.Linear(x, m.InProjWeight, m.InProjBias)        // [B,S,3D]
+	ctx := tp.selfAttention(qkv, m.Heads, keyPad, m.Dropout) // [B,S,D]
 	return m.OutProj.Forward(tp, ctx)
+}
+
+// selfAttention computes, for every batch b and head h, softmax(q kᵀ/√dh)
+// (keys in keyPad excluded, dropout p on the weights when training) times v,
+// reading q, k and v in place from the packed projection qkv [B, S, 3D] and
+// writing the heads side by side into ctx [B, S, D]. It is one op: the
+// matrix products run per (batch, head) on strided views, with no copies.
+func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) *Tensor {
+	b, s, d3 := qkv.Shape[0], qkv.Shape[1], qkv.Shape[2]
+	d := d3 / 3
+	dh := d / heads
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	ctx := tp.newTensor([]int{b, s, d}, false, qkv)
+	bh, ss := b*heads, s*s
+	probs := tp.scratch(bh*ss, false) // softmax weights
+	used := probs                     // the weights applied to v (after dropout)
+	var mask []float32
+	drop := tp.Training() && p > 0
+	var seed uint64
+	if drop {
+		mask = tp.scratch(bh*ss, false)
+		used = tp.scratch(bh*ss, false)
+		seed = tp.rng.Uint64()
+	}
+	keep := 1 / (1 - p)
+	thresh := uint64(float64(p) * 65536)
+	parallelFor(bh, 4*ss*dh, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			bi, hi := i/heads, i%heads
+			q := qkv.Data[bi*s*d3+hi*dh:]
+			P := probs[i*ss : (i+1)*ss]
+			blas.Sgemm(false, true, s, s, dh, 1, q, d3, q[d:], d3, 0, P, s)
+			var pad []bool
+			if keyPad != nil {
+				pad = keyPad[bi*s : (bi+1)*s]
+			}
+			for r := range s {
+				maskedSoftmaxRow(P[r*s:(r+1)*s], scale, pad)
+			}
+			U := P
+			if drop {
+				U = used[i*ss : (i+1)*ss]
+				M := mask[i*ss : (i+1)*ss]
+				rng := rand.NewPCG(seed, uint64(i))
+				for j := 0; j < ss; j += 4 {
+					r := rng.Uint64()
+					for k := j; k < min(j+4, ss); k++ {
+						m := keep
+						if r&0xffff < thresh {
+							m = 0
+						}
+						M[k], U[k] = m, P[k]*m
+						r >>= 16
+					}
+				}
+			}
+			blas.Sgemm(false, false, s, dh, s, 1, U, s, q[2*d:], d3, 0, ctx.Data[bi*s*d+hi*dh:], d)
+		}
+	})
+	if !ctx.requiresGrad {
+		return ctx
+	}
+	tp.recordOp(ctx, func() {
+		g := tp.grad(qkv)
+		dP := tp.scratch(bh*ss, false)
+		parallelFor(bh, 8*ss*dh, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				bi, hi := i/heads, i%heads
+				off := bi*s*d3 + hi*dh
+				q, gq := qkv.Data[off:], g[off:]
+				dc := ctx.Grad[bi*s*d+hi*dh:]
+				P, U, D := probs[i*ss:(i+1)*ss], used[i*ss:(i+1)*ss], dP[i*ss:(i+1)*ss]
+				blas.Sgemm(false, true, s, s, dh, 1, dc, d, q[2*d:], d3, 0, D, s)  // dU = dctx vᵀ
+				blas.Sgemm(true, false, s, dh, s, 1, U, s, dc, d, 1, gq[2*d:], d3) // dv += Uᵀ dctx
+				if drop {
+					M := mask[i*ss : (i+1)*ss]
+					for k := range D {
+						D[k] *= M[k]
+					}
+				}
+				for r := range s {
+					y, dr := P[r*s:(r+1)*s], D[r*s:(r+1)*s]
+					var dot float32
+					for j, v := range dr {
+						dot += v * y[j]
+					}
+					for j, v := range dr {
+						dr[j] = scale * y[j] * (v - dot)
+					}
+				}
+				blas.Sgemm(false, false, s, dh, s, 1, D, s, q[d:], d3, 1, gq, d3) // dq += dS k
+				blas.Sgemm(true, false, s, dh, s, 1, D, s, q, d3, 1, gq[d:], d3)  // dk += dSᵀ q
+			}
+		})
+	})
+	return ctx
+}
+
+// maskedSoftmaxRow replaces the scores in x by softmax(scale·x), giving
+// zero weight to keys marked in pad (nil: none); a row with every key
+// masked becomes zeros.
+func maskedSoftmaxRow(x []float32, scale float32, pad []bool) {
+	m := float32(math.Inf(-1))
+	for j, v := range x {
+		if pad == nil || !pad[j] {
+			m = max(m, v)
+		}
+	}
+	if math.IsInf(float64(m), -1) {
+		clear(x)
+		return
+	}
+	var sum float32
+	for j, v := range x {
+		if pad != nil && pad[j] {
+			x[j] = 0
+			continue
+		}
+		e := exp32(scale * (v - m))
+		x[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for j := range x {
+		x[j] *= inv
+	}
 }
 
 // attentionSoftmax returns softmax(scale·scores) over the last axis of
@@ -76,36 +195,14 @@ func (tp *Tape) attentionSoftmax(scores *Tensor, scale float32, keyPad []bool, b
 	out := tp.newTensor(scores.Shape, false, scores)
 	parallelFor(rows, 20*s, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			x, y := scores.Data[r*s:(r+1)*s], out.Data[r*s:(r+1)*s]
+			y := out.Data[r*s : (r+1)*s]
+			copy(y, scores.Data[r*s:(r+1)*s])
 			var pad []bool
 			if keyPad != nil {
 				bi := r / (h * scores.Shape[1])
 				pad = keyPad[bi*s : (bi+1)*s]
 			}
-			m := float32(math.Inf(-1))
-			for j, v := range x {
-				if pad == nil || !pad[j] {
-					m = max(m, v)
-				}
-			}
-			if math.IsInf(float64(m), -1) { // every key is padding
-				clear(y)
-				continue
-			}
-			var sum float32
-			for j, v := range x {
-				if pad != nil && pad[j] {
-					y[j] = 0
-					continue
-				}
-				e := exp32(scale * (v - m))
-				y[j] = e
-				sum += e
-			}
-			inv := 1 / sum
-			for j := range y {
-				y[j] *= inv
-			}
+			maskedSoftmaxRow(y, scale, pad)
 		}
 	})
 	if out.requiresGrad {

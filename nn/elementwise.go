@@ -386,10 +386,14 @@ func (tp *Tape) ReLU(x *Tensor) *Tensor {
 			y[i] = max(v, 0)
 		}
 	}, func(dx, dy, _, y []float32) {
+		y = y[:len(dy)]
+		dx = dx[:len(dy)]
 		for i, g := range dy {
-			if y[i] > 0 {
-				dx[i] += g
-			}
+			// y ≥ 0, so its bits are non-zero exactly when y > 0; build an
+			// all-ones mask from that without a branch.
+			b := int32(math.Float32bits(y[i]))
+			m := uint32((b | -b) >> 31)
+			dx[i] += math.Float32frombits(math.Float32bits(g) & m)
 		}
 	})
 }

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"math"
+	"slices"
 	"testing"
 )
 
@@ -70,6 +72,67 @@ func TestParameterNames(t *testing.T) {
 		}
 		if len(got) != len(shape) || got[0] != shape[0] {
 			t.Errorf("%q shape %v, want %v", n, got, shape)
+		}
+	}
+}
+
+// composedAttention is multi-head attention built from general ops
+// (permute, batched matmul, masked softmax): a reference for the fused
+// selfAttention op.
+func composedAttention(tp *Tape, m *MultiheadAttention, x *Tensor, keyPad []bool) *Tensor {
+	b, s, d := x.Shape[0], x.Shape[1], x.Shape[2]
+	h := m.Heads
+	dh := d / h
+	qkv := tp.Linear(x, m.InProjWeight, m.InProjBias)
+	heads := tp.Permute(tp.Reshape(qkv, b, s, 3, h, dh), 2, 0, 3, 1, 4)
+	part := func(i int) *Tensor { return tp.Reshape(tp.Narrow(heads, 0, i, 1), b*h, s, dh) }
+	scores := tp.BatchMatMul(part(0), part(1), false, true)
+	attn := tp.attentionSoftmax(scores, 1/float32(math.Sqrt(float64(dh))), keyPad, b, h)
+	ctx := tp.BatchMatMul(attn, part(2), false, false)
+	ctx = tp.Reshape(tp.Permute(tp.Reshape(ctx, b, h, s, dh), 0, 2, 1, 3), b, s, d)
+	return m.OutProj.Forward(tp, ctx)
+}
+
+func TestFusedAttentionMatchesComposed(t *testing.T) {
+	rng := NewRand(13)
+	m := NewMultiheadAttention(12, 3, 0, rng)
+	FillNormal(m.InProjBias, rng, 0, 0.2)
+	x := randParam(rng, 1, 2, 5, 12)
+	pad := []bool{false, false, false, false, false, false, false, true, true, true}
+	params := withInput(m.Parameters(), x)
+	run := func(f func(tp *Tape) *Tensor) ([]float32, [][]float32) {
+		for _, p := range params {
+			p.ZeroGrad()
+		}
+		tp := NewTape()
+		out := f(tp)
+		r := make([]float32, len(out.Data))
+		for i := range r {
+			r[i] = float32(i%7) - 3
+		}
+		tp.BackwardFrom(out, r)
+		var grads [][]float32
+		for _, p := range params {
+			grads = append(grads, slices.Clone(p.Grad))
+		}
+		return slices.Clone(out.Data), grads
+	}
+	fo, fg := run(func(tp *Tape) *Tensor { return m.Forward(tp, x, pad) })
+	co, cg := run(func(tp *Tape) *Tensor { return composedAttention(tp, m, x, pad) })
+	close := func(a, b []float32) bool {
+		for i := range a {
+			if math.Abs(float64(a[i]-b[i])) > 1e-5*(1+math.Abs(float64(b[i]))) {
+				return false
+			}
+		}
+		return true
+	}
+	if !close(fo, co) {
+		t.Fatalf("outputs differ:\nfused    %v\ncomposed %v", fo[:8], co[:8])
+	}
+	for k := range fg {
+		if !close(fg[k], cg[k]) {
+			t.Fatalf("gradient %d differs", k)
 		}
 	}
 }
