@@ -14,13 +14,17 @@ func exp32(x float32) float32 {
 	case x != x:
 		return x
 	}
-	fx := float32(math.Floor(float64(x*1.44269504088896341 + 0.5)))
+	t := x*1.44269504088896341 + 0.5
+	n := int32(t) // truncates toward zero; make it floor
+	if float32(n) > t {
+		n--
+	}
+	fx := float32(n)
 	x -= fx * 0.693359375
 	x -= fx * -2.12194440e-4
 	z := x * x
 	y := ((((1.9875691500e-4*x+1.3981999507e-3)*x+8.3334519073e-3)*x+4.1665795894e-2)*x+1.6666665459e-1)*x + 5.0000001201e-1
 	y = y*z + x + 1
-	n := int32(fx)
 	if n > 127 { // only reachable within rounding of the overflow bound
 		return y * 2 * math.Float32frombits(uint32(n-1+127)<<23)
 	}
