@@ -62,7 +62,6 @@ func (s *Server) allRoutes() []route {
 	rs = append(rs, s.modelRoutes()...)
 	rs = append(rs, s.keyRoutes()...)
 	rs = append(rs, s.auditRoutes()...)
-	rs = append(rs, s.metaRoutes()...)
 	for _, f := range routeGroups {
 		rs = append(rs, f(s)...)
 	}

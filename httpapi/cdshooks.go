@@ -1,0 +1,326 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/cdshooks"
+	"github.com/galenhealth/galen/fhir"
+	"github.com/galenhealth/galen/fhir/icustay"
+	"github.com/galenhealth/galen/outcome"
+)
+
+// cdsService is one CDS Hooks service: its discovery entry and the function
+// that answers a validated request. Files of this package add services with
+// addCDSService from init; each gets POST /cds-services/{id} and
+// POST /cds-services/{id}/feedback in the route table.
+type cdsService struct {
+	Info   cdshooks.Service
+	Answer func(s *Server, r *http.Request, req *cdshooks.Request) (*cdshooks.Response, error)
+}
+
+var cdsServices []cdsService
+
+func addCDSService(svc cdsService) { cdsServices = append(cdsServices, svc) }
+
+func init() {
+	addRoutes((*Server).cdsRoutes)
+	addCDSService(cdsService{Info: icuMortalityService(), Answer: (*Server).answerICUMortality})
+}
+
+func (s *Server) cdsRoutes() []route {
+	rs := []route{{Method: "GET", Pattern: "/cds-services", Roles: anyRole, Handler: s.handleCDSDiscovery, Tag: "cds-hooks",
+		Summary: "CDS Hooks 2.0 discovery: the services, their hooks and prefetch templates", Response: cdshooks.Discovery{}}}
+	for _, svc := range cdsServices {
+		rs = append(rs,
+			route{Method: "POST", Pattern: "/cds-services/" + svc.Info.ID, Roles: predictRoles, Audit: true, Handler: s.cdsHandler(svc), Tag: "cds-hooks",
+				Summary: "CDS Hooks " + svc.Info.Hook + " service: " + svc.Info.Title + " (412 when prefetch is missing)",
+				Request: cdshooks.Request{}, Response: cdshooks.Response{}},
+			route{Method: "POST", Pattern: "/cds-services/" + svc.Info.ID + "/feedback", Roles: predictRoles, Audit: true, Handler: s.handleCDSFeedback, Tag: "cds-hooks",
+				Summary: "CDS Hooks feedback on the cards of " + svc.Info.ID, Request: cdshooks.Feedback{}},
+		)
+	}
+	return rs
+}
+
+func (s *Server) handleCDSDiscovery(w http.ResponseWriter, r *http.Request) error {
+	d := cdshooks.Discovery{Services: []cdshooks.Service{}}
+	for _, svc := range cdsServices {
+		d.Services = append(d.Services, svc.Info)
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+// cdsProblems answers a request the decoder rejected, listing every problem.
+func cdsProblems(w http.ResponseWriter, err error) error {
+	var ce *cdshooks.Error
+	if e, ok := err.(*cdshooks.Error); ok {
+		ce = e
+	}
+	if ce == nil {
+		return galen.WrapError(galen.EINVALID, "bad CDS Hooks request", err)
+	}
+	ps := make([]Problem, len(ce.Problems))
+	for i, p := range ce.Problems {
+		ps[i] = Problem(p)
+	}
+	return writeJSON(w, http.StatusBadRequest, problemsBody(ps))
+}
+
+// errPrefetch marks a request the service cannot answer because data it
+// needs was not prefetched and it will not fetch it: HTTP 412, per the spec.
+type errPrefetch struct{ msg string }
+
+func (e *errPrefetch) Error() string { return e.msg }
+
+func (s *Server) cdsHandler(svc cdsService) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := requireJSON(r); err != nil {
+			return err
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		req, err := cdshooks.DecodeRequest(body)
+		if err != nil {
+			return cdsProblems(w, err)
+		}
+		if req.Hook != svc.Info.Hook {
+			return writeJSON(w, http.StatusBadRequest, problemsBody([]Problem{{Path: "hook",
+				Message: fmt.Sprintf("%q; service %s answers %s", req.Hook, svc.Info.ID, svc.Info.Hook)}}))
+		}
+		resp, err := svc.Answer(s, r, req)
+		if pe, ok := err.(*errPrefetch); ok {
+			return writeJSON(w, http.StatusPreconditionFailed, ProblemsError{Error: pe.msg, Problems: []Problem{{Path: "prefetch", Message: pe.msg}}})
+		}
+		if fe, ok := err.(*fhir.Error); ok {
+			return writeJSON(w, http.StatusBadRequest, problemsBody(problemsFrom(fe.Issues)))
+		}
+		if err != nil {
+			return err
+		}
+		if err := resp.Validate(); err != nil {
+			return galen.WrapError(galen.EINTERNAL, "", fmt.Errorf("service %s made an invalid response: %w", svc.Info.ID, err))
+		}
+		return writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+// requireJSON checks the request's Content-Type is application/json.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, _ := strings.Cut(ct, ";")
+	if strings.TrimSpace(mt) != "application/json" {
+		return galen.Errorf(galen.EUNSUPPORTED, "Content-Type must be application/json, not %q", ct)
+	}
+	return nil
+}
+
+func (s *Server) handleCDSFeedback(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	f, err := cdshooks.DecodeFeedback(body)
+	if err != nil {
+		return cdsProblems(w, err)
+	}
+	// The audit event records who sent feedback; outcomes are counted here.
+	for _, it := range f.Feedback {
+		s.logger.Info("cds feedback", "request_id", info(r).id, "route", info(r).route.Pattern, "outcome", it.Outcome)
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// ICU mortality service.
+
+const icuMortalityID = "icu-mortality-risk"
+
+// icuMortalityService is the discovery entry of the ICU mortality service:
+// a patient-view hook with the Patient and the LOINC-coded Observations as
+// prefetch.
+func icuMortalityService() cdshooks.Service {
+	var codes []string
+	for _, c := range icustay.Codes {
+		if c.LOINC != "" && c.Variable != "Age" {
+			codes = append(codes, fhir.SystemLOINC+"|"+c.LOINC)
+		}
+	}
+	// Cuff blood pressure is often coded generically or as a panel.
+	for _, c := range []string{"8480-6", "8462-4", "8478-0", "85354-9"} {
+		codes = append(codes, fhir.SystemLOINC+"|"+c)
+	}
+	return cdshooks.Service{
+		Hook:  cdshooks.HookPatientView,
+		ID:    icuMortalityID,
+		Title: "ICU in-hospital mortality risk",
+		Description: "Estimates the risk of in-hospital death from the first 48 hours of an ICU stay (vitals and labs coded in LOINC), " +
+			"with the variables that moved it most. Trained on PhysioNet/CinC 2012 set A; for decision support, not diagnosis.",
+		Prefetch: map[string]string{
+			"patient":      "Patient/{{context.patientId}}",
+			"observations": "Observation?patient={{context.patientId}}&code=" + strings.Join(codes, ",") + "&_count=1000",
+		},
+		UsageRequirements: "Observations are read from the earliest one in the prefetch, taken as ICU admission.",
+	}
+}
+
+func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cdshooks.Response, error) {
+	obs := req.PrefetchData("observations")
+	if obs == nil {
+		msg := "prefetch \"observations\" is missing and there is no fhirServer to fetch it from"
+		if req.FHIRServer != "" {
+			msg = "prefetch \"observations\" is missing; this service does not fetch from FHIR servers, so send the prefetch"
+		}
+		return nil, &errPrefetch{msg}
+	}
+	bundle, err := fhir.DecodeBundle(obs)
+	if err != nil {
+		return nil, prefixIssues(err, "prefetch.observations.")
+	}
+	if raw := req.PrefetchData("patient"); raw != nil {
+		res, err := fhir.Decode(raw)
+		if err != nil {
+			return nil, prefixIssues(err, "prefetch.patient.")
+		}
+		p, ok := res.(*fhir.Patient)
+		if !ok {
+			return nil, &fhir.Error{Issues: []fhir.Issue{{Severity: fhir.SeverityError, Code: fhir.CodeInvalid, Path: "prefetch.patient.resourceType",
+				Message: fmt.Sprintf("want a Patient, got %s", res.ResourceType())}}}
+		}
+		bundle.Entry = append([]fhir.BundleEntry{{Resource: p}}, bundle.Entry...)
+	}
+	conv, err := icustay.FromBundle(bundle, icustay.Options{})
+	if err != nil {
+		// Not enough usable data is an answer, not a failure: say so.
+		label := "Galen ICU mortality model"
+		if _, v, err := s.outcomeModel(r.Context(), "", ""); err == nil {
+			label = sourceLabel(v)
+		}
+		return &cdshooks.Response{Cards: []cdshooks.Card{{
+			UUID:      newUUID(),
+			Summary:   "ICU mortality risk not estimated: no usable vitals or labs",
+			Indicator: cdshooks.IndicatorInfo,
+			Source:    cdshooks.Source{Label: label},
+			Detail:    "The prefetched Observations held no value the model can read. " + issuesMarkdown(err),
+		}}}, nil
+	}
+	pred, v, err := s.predictOutcome(r, "", "", conv.Stay)
+	if err != nil {
+		return nil, err
+	}
+	var warnings []string
+	for _, i := range conv.Issues {
+		warnings = append(warnings, i.Message)
+	}
+	warnings = append(warnings, pred.Warnings...)
+	return &cdshooks.Response{Cards: []cdshooks.Card{riskCard(pred, sourceLabel(v), warnings)}}, nil
+}
+
+func sourceLabel(v *galen.ModelVersion) string {
+	return fmt.Sprintf("Galen ICU mortality model v%d", v.Version)
+}
+
+// prefixIssues puts a prefix before the paths of a *fhir.Error's issues.
+func prefixIssues(err error, prefix string) error {
+	fe, ok := err.(*fhir.Error)
+	if !ok {
+		return err
+	}
+	out := &fhir.Error{}
+	for _, i := range fe.Issues {
+		i.Path = prefix + i.Path
+		out.Issues = append(out.Issues, i)
+	}
+	return out
+}
+
+// riskCard turns a prediction into a card: the indicator follows the risk
+// band (low info, moderate warning, high critical).
+func riskCard(p outcome.Prediction, label string, warnings []string) cdshooks.Card {
+	indicator := map[string]string{outcome.BandLow: cdshooks.IndicatorInfo, outcome.BandModerate: cdshooks.IndicatorWarning,
+		outcome.BandHigh: cdshooks.IndicatorCritical}[p.Band]
+	if indicator == "" {
+		indicator = cdshooks.IndicatorInfo
+	}
+	summary := fmt.Sprintf("ICU mortality risk %s (%s)", percent(p.Risk), p.Band)
+	if p.Uncertain {
+		summary += ", uncertain: limited data"
+	}
+	var d strings.Builder
+	fmt.Fprintf(&d, "**Estimated risk of in-hospital death: %s** (%s band", percent(p.Risk), p.Band)
+	if p.Uncertain {
+		d.WriteString("; uncertain")
+	}
+	d.WriteString(").\n\n")
+	if len(p.Contributions) > 0 {
+		d.WriteString("Variables that moved the risk most (risk with the variable minus risk without it):\n\n| variable | effect |\n|---|---|\n")
+		for i, c := range p.Contributions {
+			if i == 5 {
+				break
+			}
+			fmt.Fprintf(&d, "| %s | %+.1f points |\n", c.Variable, 100*c.Contribution)
+		}
+	}
+	if len(warnings) > 0 {
+		d.WriteString("\nData notes:\n")
+		for i, w := range warnings {
+			if i == 8 {
+				fmt.Fprintf(&d, "- and %d more\n", len(warnings)-i)
+				break
+			}
+			fmt.Fprintf(&d, "- %s\n", w)
+		}
+	}
+	d.WriteString("\nTrained on PhysioNet/CinC 2012 ICU stays; a decision aid, not a diagnosis.")
+	return cdshooks.Card{
+		UUID:      newUUID(),
+		Summary:   cdshooks.Summary(summary),
+		Indicator: indicator,
+		Source:    cdshooks.Source{Label: label},
+		Detail:    d.String(),
+	}
+}
+
+func percent(r float64) string {
+	p := 100 * r
+	if p < 1 {
+		return "<1%"
+	}
+	return fmt.Sprintf("%.0f%%", math.Round(p))
+}
+
+func issuesMarkdown(err error) string {
+	fe, ok := err.(*fhir.Error)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n\n")
+	for i, is := range fe.Issues {
+		if i == 8 {
+			fmt.Fprintf(&b, "- and %d more\n", len(fe.Issues)-i)
+			break
+		}
+		fmt.Fprintf(&b, "- %s\n", is.Message)
+	}
+	return b.String()
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,211 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/api"
+	"github.com/galenhealth/galen/inference"
+	"github.com/galenhealth/galen/linear"
+)
+
+// startServer serves h on 127.0.0.1:0 until the test ends and returns its URL.
+func startServer(tb testing.TB, h http.Handler) string {
+	tb.Helper()
+	ts := httptest.NewServer(h)
+	tb.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// TestEndToEnd runs the real Server on a real listener and a real SQLite
+// store, and drives it only through api.Client: keys, model upload of a
+// model trained here, aliases, inference, audit, metrics and shutdown.
+func TestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- env.srv.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+	client := func(key string) *api.Client {
+		c, err := api.NewClient(base, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	admin := client(env.keys["admin"])
+
+	if err := client("").Ready(ctx); err != nil {
+		t.Fatalf("ready: %v", err)
+	}
+	if _, err := client("").ListModels(ctx); galen.ErrorCode(err) != galen.EUNAUTHORIZED {
+		t.Fatalf("anonymous list: %v, want EUNAUTHORIZED", err)
+	}
+
+	// The admin hands out keys; their secrets work at once.
+	sk, err := admin.CreateKey(ctx, &api.CreateKeyRequest{Role: galen.RoleScientist, Name: "ds"})
+	if err != nil || !strings.HasPrefix(sk.Secret, KeyPrefix) {
+		t.Fatalf("create key: %+v, %v", sk, err)
+	}
+	ck, err := admin.CreateKey(ctx, &api.CreateKeyRequest{Role: galen.RoleClinician, Name: "ehr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scientist, clinician := client(sk.Secret), client(ck.Secret)
+
+	// A scientist trains a logistic model here and uploads it.
+	r := rand.New(rand.NewPCG(7, 8))
+	var x [][]float64
+	var y []float64
+	for range 200 {
+		a, b := r.NormFloat64(), r.NormFloat64()
+		x = append(x, []float64{a, b})
+		if 2*a-b+0.3*r.NormFloat64() > 0 {
+			y = append(y, 1)
+		} else {
+			y = append(y, 0)
+		}
+	}
+	m, err := linear.FitLogistic(x, y, 200, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scientist.CreateModel(ctx, &api.CreateModelRequest{Name: "risk", Task: "classification"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		v, err := scientist.UploadVersion(ctx, "risk", &api.UploadVersionRequest{Format: linear.Format, Card: testCard, Artifact: art})
+		if err != nil || v.Version != i+1 || v.CreatedBy != sk.Key.ID {
+			t.Fatalf("upload %d: %+v, %v", i+1, v, err)
+		}
+	}
+	if _, err := scientist.SetAlias(ctx, "risk", "production", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scientist.SetAlias(ctx, "risk", "production", 2); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := scientist.RollbackAlias(ctx, "risk", "production"); err != nil || a.Version != 1 {
+		t.Fatalf("rollback: %+v, %v; want version 1", a, err)
+	}
+	if _, err := clinician.UploadVersion(ctx, "risk", &api.UploadVersionRequest{Format: linear.Format, Card: testCard, Artifact: art}); galen.ErrorCode(err) != galen.EFORBIDDEN {
+		t.Fatalf("clinician upload: %v, want EFORBIDDEN", err)
+	}
+
+	// A clinician asks; the answer is the model's own prediction.
+	md, err := clinician.ModelMetadata(ctx, "risk", "")
+	if err != nil || md.Platform != linear.Format || len(md.Versions) != 2 || md.Inputs[0].Name != "x" {
+		t.Fatalf("metadata: %+v, %v", md, err)
+	}
+	in, err := api.NewInferTensor(galen.Tensor{Name: "x", Datatype: "FP32", Shape: []int64{2, 2}, Floats: []float64{1, 0, -1, 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &api.InferenceRequest{ID: "req-1", Inputs: []api.InferTensor{in}}
+	resp, err := clinician.Infer(ctx, "risk", "", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.ModelName != "risk" || resp.ModelVersion != "1" || resp.ID != "req-1" || len(resp.Outputs) != 1 {
+		t.Fatalf("response %+v", resp)
+	}
+	out, err := resp.Outputs[0].Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []float64{m.Predict([]float64{1, 0}), m.Predict([]float64{-1, 0.5})} {
+		if math.Abs(out.Floats[i]-want) > 1e-12 {
+			t.Errorf("output %d = %g, want %g", i, out.Floats[i], want)
+		}
+	}
+	if out.Floats[0] < 0.8 || out.Floats[1] > 0.2 {
+		t.Errorf("trained model is not confident where it should be: %v", out.Floats)
+	}
+
+	// The prediction is audited with the hash of the body, never the body.
+	body, _ := json.Marshal(req)
+	sum := sha256.Sum256(body)
+	auditor, err := admin.CreateKey(ctx, &api.CreateKeyRequest{Role: galen.RoleAuditor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	al, err := client(auditor.Secret).Audit(ctx, api.AuditQuery{KeyID: ck.Key.ID, Model: "risk", Since: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, e := range al.Events {
+		if e.Route == "/v2/models/{name}/infer" && e.Method == "POST" && e.Status == 200 && e.ModelVersion == 1 && e.Role == galen.RoleClinician {
+			found = true
+			if e.InputSHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("audit input hash %q, want %x", e.InputSHA256, sum)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no audit event for the inference in %d events", len(al.Events))
+	}
+
+	// Metrics count the request under its route pattern and time the model.
+	mreq, _ := http.NewRequest("GET", base+"/metrics", nil)
+	mreq.Header.Set("Authorization", "Bearer "+env.keys["auditor"])
+	mresp, err := http.DefaultClient.Do(mreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	buf := make([]byte, 1<<16)
+	for {
+		n, err := mresp.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	mresp.Body.Close()
+	for _, want := range []string{
+		`galen_http_requests_total{method="POST",route="/v2/models/{name}/infer",status="200"} 1`,
+		`galen_inference_duration_seconds_count{model="risk"} 1`,
+		`galen_inference_queue_depth{model="risk"} 0`,
+	} {
+		if !strings.Contains(sb.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	// A revoked key stops working at once.
+	if err := admin.RevokeKey(ctx, ck.Key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clinician.Infer(ctx, "risk", "", req); galen.ErrorCode(err) != galen.EUNAUTHORIZED {
+		t.Errorf("revoked key: %v, want EUNAUTHORIZED", err)
+	}
+
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := env.srv.Shutdown(sctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve after Shutdown: %v", err)
+	}
+}

@@ -1,0 +1,171 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/inference"
+)
+
+func TestBadInput(t *testing.T) {
+	env := newEnv(t, Config{MaxBody: 4096}, inference.Config{}, nil)
+	const js = "application/json"
+	infer := "/v2/models/lin/infer"
+	tests := []struct {
+		name, who, method, path, contentType, body string
+		wantStatus                                 int
+		wantError                                  string // substring of the error message
+	}{
+		{"malformed json", "clinician", "POST", infer, js, `{"inputs": [`, 400, "malformed JSON"},
+		{"json syntax error", "clinician", "POST", infer, js, `{"inputs": x}`, 400, "malformed JSON at byte"},
+		{"trailing data", "clinician", "POST", infer, js, `{"inputs": []} {}`, 400, "more data after the first value"},
+		{"empty body", "clinician", "POST", infer, js, ``, 400, "request body is empty"},
+		{"wrong field type", "clinician", "POST", infer, js, `{"inputs": {}}`, 400, `field "inputs" is JSON object, want an array`},
+		{"no content type", "clinician", "POST", infer, "", `{}`, 415, "Content-Type must be application/json"},
+		{"text content type", "clinician", "POST", infer, "text/plain", `{}`, 415, "Content-Type must be application/json"},
+		{"json with charset", "clinician", "POST", infer, "application/json; charset=utf-8", `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}]}`, 200, ""},
+		{"body over limit", "clinician", "POST", infer, js, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[` + strings.Repeat("1,", 4000) + `1]}]}`, 413, "over the 4096-byte limit"},
+		{"unknown model", "clinician", "POST", "/v2/models/nope/infer", js, `{"inputs":[]}`, 404, `model "nope"`},
+		{"unknown version", "clinician", "POST", "/v2/models/lin/versions/7/infer", js, `{"inputs":[]}`, 404, ""},
+		{"unknown model metadata", "clinician", "GET", "/v2/models/nope", "", "", 404, ""},
+		{"no inputs", "clinician", "POST", infer, js, `{"inputs":[]}`, 400, `no inputs; the model takes "x" FP64 [-1 2]`},
+		{"wrong shape", "clinician", "POST", infer, js, `{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]}`, 400, `input "x": shape [1 3], the model wants [-1 2]`},
+		{"shape vs data", "clinician", "POST", infer, js, `{"inputs":[{"name":"x","shape":[2,2],"datatype":"FP32","data":[1,2,3]}]}`, 400, `tensor "x": shape [2 2] needs 4 elements, data has 3`},
+		{"wrong datatype", "clinician", "POST", infer, js, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"INT64","data":[1,2]}]}`, 400, `input "x": datatype INT64, the model wants FP64`},
+		{"unknown datatype", "clinician", "POST", infer, js, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP8","data":[1,2]}]}`, 400, `unsupported datatype "FP8"`},
+		{"unknown input", "clinician", "POST", infer, js, `{"inputs":[{"name":"z","shape":[1,2],"datatype":"FP32","data":[1,2]}]}`, 400, `unknown input "z"`},
+		{"duplicate input", "clinician", "POST", infer, js, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]},{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}]}`, 400, `input "x" appears twice`},
+		{"unknown output", "clinician", "POST", infer, js, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}],"outputs":[{"name":"w"}]}`, 400, `unknown output "w"`},
+		{"unknown field in v1", "scientist", "POST", "/v1/models", js, `{"name":"m","task":"t","colour":"red"}`, 400, `unknown field "colour"`},
+		{"missing task", "scientist", "POST", "/v1/models", js, `{"name":"m"}`, 400, "task is required"},
+		{"duplicate model", "scientist", "POST", "/v1/models", js, `{"name":"lin","task":"regression"}`, 409, ""},
+		{"unknown model v1", "clinician", "GET", "/v1/models/nope", "", "", 404, ""},
+		{"upload unknown format", "scientist", "POST", "/v1/models/lin/versions", js, `{"format":"onnx","card":{},"artifact":"eA=="}`, 400, `unknown format "onnx"`},
+		{"upload bad artifact", "scientist", "POST", "/v1/models/lin/versions", js, `{"format":"linear/v1","card":{},"artifact":"eA=="}`, 400, "linear: artifact is not valid JSON"},
+		{"upload empty artifact", "scientist", "POST", "/v1/models/lin/versions", js, `{"format":"linear/v1","card":{}}`, 400, "artifact is empty"},
+		{"upload artifact not base64", "scientist", "POST", "/v1/models/lin/versions", js, `{"format":"linear/v1","card":{},"artifact":"%%%"}`, 400, "malformed JSON"},
+		{"alias version zero", "scientist", "PUT", "/v1/models/lin/aliases/staging", js, `{"version":0}`, 400, "version must be >= 1"},
+		{"alias unknown version", "scientist", "PUT", "/v1/models/lin/aliases/staging", js, `{"version":9}`, 404, ""},
+		{"key unknown role", "admin", "POST", "/v1/keys", js, `{"role":"root"}`, 400, `unknown role "root"`},
+		{"audit bad since", "auditor", "GET", "/v1/audit?since=yesterday", "", "", 400, `since "yesterday": want an RFC 3339 time`},
+		{"audit bad limit", "auditor", "GET", "/v1/audit?limit=0", "", "", 400, `limit "0"`},
+		{"audit unknown param", "auditor", "GET", "/v1/audit?user=x", "", "", 400, `unknown query parameter "user"`},
+		{"models bad offset", "clinician", "GET", "/v1/models?offset=-1", "", "", 400, `offset "-1"`},
+		{"revoke unknown key", "admin", "DELETE", "/v1/keys/key_nope", "", "", 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := env.do(t, tt.who, tt.method, tt.path, tt.contentType, []byte(tt.body))
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, b)
+			}
+			if tt.wantStatus < 400 {
+				return
+			}
+			if msg := errorOf(t, resp, b); !strings.Contains(msg, tt.wantError) {
+				t.Errorf("error %q, want containing %q", msg, tt.wantError)
+			}
+		})
+	}
+}
+
+func TestPanicIsRecovered(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	h := env.srv.wrap(route{Method: "GET", Pattern: "/boom", Roles: anyRole, Audit: true,
+		Handler: func(http.ResponseWriter, *http.Request) error { panic("boom") }})
+	mux := http.NewServeMux()
+	mux.Handle("GET /boom", h)
+	mux.Handle("/", env.srv.Handler())
+	env.handler = mux
+	env.url = startServer(t, mux)
+	for range 2 { // the server keeps serving after a panic
+		resp, b := env.do(t, "admin", "GET", "/boom", "", nil)
+		if resp.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("status %d, want 500", resp.StatusCode)
+		}
+		if msg := errorOf(t, resp, b); msg != "internal error" {
+			t.Errorf("error %q leaks detail, want %q", msg, "internal error")
+		}
+		if !strings.Contains(env.logs.String(), "request_id="+resp.Header.Get("X-Request-Id")) {
+			t.Errorf("panic not logged with its request id")
+		}
+	}
+	if resp, _ := env.do(t, "", "GET", "/v2/health/live", "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("live after panic: %d", resp.StatusCode)
+	}
+	es, _, err := env.store.FindAuditEvents(context.Background(), galen.AuditFilter{})
+	if err != nil || len(es) != 2 || es[0].Status != 500 {
+		t.Errorf("audit after panics: %d events, %v; want 2 with status 500", len(es), err)
+	}
+}
+
+// blocker is a model that answers only when released or cancelled; it
+// stands in for a slow model so that a full queue can be observed.
+type blocker struct{ release chan struct{} }
+
+func (b *blocker) Inputs() []galen.TensorSpec {
+	return []galen.TensorSpec{{Name: "x", Datatype: "FP32", Shape: []int64{-1}}}
+}
+func (b *blocker) Outputs() []galen.TensorSpec { return nil }
+func (b *blocker) Infer(ctx context.Context, _ []galen.Tensor) ([]galen.Tensor, error) {
+	select {
+	case <-b.release:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func TestBusyIs429(t *testing.T) {
+	b := &blocker{release: make(chan struct{})}
+	env := newEnv(t, Config{}, inference.Config{Concurrency: 1, QueueDepth: 1}, map[string]galen.Loader{
+		"block/v1": func(context.Context, *galen.ModelVersion, []byte) (galen.Predictor, error) { return b, nil }})
+	if err := env.models.Seed(context.Background(), []inference.Builtin{{Name: "slow", Task: "test", Format: "block/v1", Card: testCard, Artifact: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}`)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if resp, b := env.do(t, "clinician", "POST", "/v2/models/slow/infer", "application/json", body); resp.StatusCode != 200 {
+				t.Errorf("queued request: %d %s", resp.StatusCode, b)
+			}
+		})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for env.models.QueueStats()["slow"] != (inference.QueueStat{Running: 1, Waiting: 1}) {
+		if time.Now().After(deadline) {
+			t.Fatalf("queue never filled: %+v", env.models.QueueStats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	resp, msg := env.do(t, "clinician", "POST", "/v2/models/slow/infer", "application/json", body)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("full queue: status %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	errorOf(t, resp, msg)
+	close(b.release)
+	wg.Wait()
+}
+
+func FuzzInferBody(f *testing.F) {
+	env := newEnv(f, Config{MaxBody: 1 << 16}, inference.Config{}, nil)
+	f.Add([]byte(`{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}]}`))
+	f.Add([]byte(`{"inputs":[{"name":"x","shape":[2,2],"datatype":"FP64","data":[[1,2],[3,4]]}],"outputs":[{"name":"y"}]}`))
+	f.Add([]byte(`{"inputs":[{"name":"x","shape":[-1],"datatype":"BOOL","data":[true]}]}`))
+	f.Add([]byte(`{"inputs":null}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		resp, b := env.do(t, "clinician", "POST", "/v2/models/lin/infer", "application/json", body)
+		if resp.StatusCode >= 500 {
+			t.Fatalf("status %d for %q: %s", resp.StatusCode, body, b)
+		}
+		if resp.StatusCode != 200 {
+			errorOf(t, resp, b)
+		}
+	})
+}

@@ -1,0 +1,547 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/fhir"
+	"github.com/galenhealth/galen/fhir/icustay"
+	"github.com/galenhealth/galen/outcome"
+)
+
+func init() { addRoutes((*Server).outcomeRoutes) }
+
+// DefaultOutcomeModel is the model /v1/outcome/predict and the CDS service
+// use when the request names none.
+const DefaultOutcomeModel = "icu-mortality"
+
+// Media types of FHIR JSON.
+const (
+	mediaFHIR       = "application/fhir+json"
+	mediaFHIRLegacy = "application/json+fhir" // DSTU2-era clients
+)
+
+func (s *Server) outcomeRoutes() []route {
+	return []route{
+		{Method: "POST", Pattern: "/v1/outcome/predict", Roles: predictRoles, Audit: true, Handler: s.handleOutcomePredict, Tag: "outcome",
+			Summary: "ICU in-hospital mortality risk with per-variable explanation, from PhysioNet-style observations or a FHIR R4 Bundle " +
+				"(Content-Type application/fhir+json); Accept: application/fhir+json answers a RiskAssessment",
+			Request: OutcomeRequest{}, Response: OutcomeResponse{}, Query: []string{"model", "version", "admission"}},
+	}
+}
+
+// OutcomeRequest is the plain-JSON body of POST /v1/outcome/predict: the
+// first 48 hours of an ICU stay in PhysioNet 2012 names and units.
+type OutcomeRequest struct {
+	Observations []OutcomeObservation `json:"observations"`
+	// Descriptors: Age (years), Gender (0 female, 1 male), Height (cm),
+	// ICUType (1-4), Weight (kg); -1 or absent = unknown.
+	Descriptors map[string]float64 `json:"descriptors,omitempty"`
+}
+
+// OutcomeObservation is one value: time since ICU admission as "HH:MM" or
+// as a number of minutes, the PhysioNet parameter name, and the value.
+type OutcomeObservation struct {
+	Time      json.RawMessage `json:"time"`
+	Parameter string          `json:"parameter"`
+	Value     *float64        `json:"value"`
+}
+
+// OutcomeResponse is the answer of POST /v1/outcome/predict.
+type OutcomeResponse struct {
+	Risk        float64               `json:"risk"`      // calibrated probability of in-hospital death
+	Uncertain   bool                  `json:"uncertain"` // too little data or disagreeing models
+	Band        string                `json:"band"`      // low, moderate or high
+	Explanation []OutcomeContribution `json:"explanation"`
+	Warnings    []string              `json:"warnings"`
+	Model       string                `json:"model"`
+	Version     int                   `json:"version"`
+}
+
+// OutcomeContribution is how much one variable moved the risk (occlusion:
+// risk with the variable minus risk without it).
+type OutcomeContribution struct {
+	Variable     string  `json:"variable"`
+	Contribution float64 `json:"contribution"`
+}
+
+// Problem is one thing wrong with a request body, at a JSON path.
+type Problem struct {
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+}
+
+// ProblemsError is the 4xx body that lists every problem of a request.
+type ProblemsError struct {
+	Error    string    `json:"error"`
+	Problems []Problem `json:"problems"`
+}
+
+func problemsBody(ps []Problem) ProblemsError {
+	msg := fmt.Sprintf("%d problems in the request", len(ps))
+	if len(ps) == 1 {
+		msg = "1 problem in the request"
+	}
+	if len(ps) > 0 {
+		msg += ": " + ps[0].Path + ": " + ps[0].Message
+		if ps[0].Path == "" {
+			msg = ps[0].Message
+		}
+	}
+	return ProblemsError{Error: msg, Problems: ps}
+}
+
+// writeFHIR answers with a FHIR resource.
+func writeFHIR(w http.ResponseWriter, status int, r fhir.Resource) error {
+	w.Header().Set("Content-Type", mediaFHIR)
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(r)
+}
+
+// fhirIssuesFrom turns problems into OperationOutcome issues.
+func fhirIssuesFrom(ps []Problem, code string) []fhir.Issue {
+	out := make([]fhir.Issue, len(ps))
+	for i, p := range ps {
+		out[i] = fhir.Issue{Severity: fhir.SeverityError, Code: code, Path: p.Path, Message: p.Message}
+	}
+	return out
+}
+
+func problemsFrom(is []fhir.Issue) []Problem {
+	out := make([]Problem, 0, len(is))
+	for _, i := range is {
+		out = append(out, Problem{Path: i.Path, Message: i.Message})
+	}
+	return out
+}
+
+// answerError writes err for a caller that speaks FHIR as an
+// OperationOutcome; other callers, and server-side failures, get the
+// server's usual JSON error.
+func (s *Server) answerError(w http.ResponseWriter, r *http.Request, speaksFHIR bool, err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = galen.Errorf(galen.ETOOLARGE, "request body is over the %d-byte limit", mbe.Limit)
+	}
+	var fe *fhir.Error
+	switch {
+	case errors.As(err, &fe) && speaksFHIR:
+		return writeFHIR(w, http.StatusBadRequest, fe.OperationOutcome())
+	case errors.As(err, &fe):
+		return writeJSON(w, http.StatusBadRequest, problemsBody(problemsFrom(fe.Issues)))
+	}
+	status := errorStatus(galen.ErrorCode(err))
+	if !speaksFHIR || status >= 500 {
+		return err
+	}
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
+	code := map[int]string{http.StatusNotFound: "not-found", http.StatusTooManyRequests: "throttled",
+		http.StatusRequestEntityTooLarge: "too-costly", http.StatusUnsupportedMediaType: "not-supported"}[status]
+	if code == "" {
+		code = fhir.CodeInvalid
+	}
+	return writeFHIR(w, status, fhir.NewOperationOutcome([]fhir.Issue{{Severity: fhir.SeverityError, Code: code, Message: galen.ErrorMessage(err)}}))
+}
+
+// acceptsFHIR reports whether the Accept header asks for FHIR JSON.
+func acceptsFHIR(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err == nil && (mt == mediaFHIR || mt == mediaFHIRLegacy) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) error {
+	wantFHIR := acceptsFHIR(r)
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && mt != mediaFHIR && mt != mediaFHIRLegacy) {
+		return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EUNSUPPORTED,
+			"Content-Type must be application/json or application/fhir+json, not %q", r.Header.Get("Content-Type")))
+	}
+	q := r.URL.Query()
+	for k := range q {
+		if k != "model" && k != "version" && k != "admission" {
+			return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EINVALID, "unknown query parameter %q (want model, version, admission)", k))
+		}
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return s.answerError(w, r, wantFHIR, err)
+	}
+	fhirIn := mt != "application/json" || isBundle(body)
+	wantFHIR = wantFHIR || fhirIn
+
+	var (
+		stay     *outcome.Stay
+		warnings []string
+		res      *icustay.Result
+	)
+	if fhirIn {
+		var adm time.Time
+		if a := q.Get("admission"); a != "" {
+			if adm, err = time.Parse(time.RFC3339Nano, a); err != nil {
+				return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EINVALID, "admission %q: want an RFC 3339 time such as 2012-05-01T08:00:00Z", a))
+			}
+		}
+		b, err := fhir.DecodeBundle(body)
+		if err != nil {
+			return s.answerError(w, r, wantFHIR, err)
+		}
+		if res, err = icustay.FromBundle(b, icustay.Options{Admission: adm}); err != nil {
+			return s.answerError(w, r, wantFHIR, err)
+		}
+		stay = res.Stay
+		for _, i := range res.Issues {
+			warnings = append(warnings, i.String())
+		}
+	} else {
+		if q.Get("admission") != "" {
+			return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EINVALID, "admission applies to FHIR Bundles only; plain observations carry times since admission"))
+		}
+		var ps []Problem
+		stay, ps = parseOutcomeRequest(body)
+		if len(ps) > 0 {
+			if wantFHIR {
+				return writeFHIR(w, http.StatusBadRequest, fhir.NewOperationOutcome(fhirIssuesFrom(ps, fhir.CodeInvalid)))
+			}
+			return writeJSON(w, http.StatusBadRequest, problemsBody(ps))
+		}
+	}
+
+	pred, v, err := s.predictOutcome(r, q.Get("model"), q.Get("version"), stay)
+	if err != nil {
+		return s.answerError(w, r, wantFHIR, err)
+	}
+	warnings = append(warnings, pred.Warnings...)
+	if wantFHIR {
+		return writeFHIR(w, http.StatusOK, riskAssessment(pred, v, res, warnings))
+	}
+	out := OutcomeResponse{Risk: pred.Risk, Uncertain: pred.Uncertain, Band: pred.Band, Model: v.ModelName, Version: v.Version,
+		Explanation: make([]OutcomeContribution, len(pred.Contributions)), Warnings: warnings}
+	for i, c := range pred.Contributions {
+		out.Explanation[i] = OutcomeContribution(c)
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// isBundle reports whether a JSON body's top-level resourceType is Bundle.
+func isBundle(body []byte) bool {
+	if !bytes.Contains(body, []byte(`"resourceType"`)) {
+		return false
+	}
+	var probe struct {
+		ResourceType string `json:"resourceType"`
+	}
+	return json.Unmarshal(body, &probe) == nil && probe.ResourceType == "Bundle"
+}
+
+var hhmm = regexp.MustCompile(`^(\d{1,3}):([0-5]\d)$`)
+
+// maxOutcomeMinutes bounds times; the model reads the first 48 hours, but
+// later values are accepted and reported by the model.
+const maxOutcomeMinutes = 100 * 24 * 60
+
+// parseOutcomeRequest strictly decodes the plain-JSON body and returns
+// every problem with its path. Descriptor lines in PhysioNet style (Age,
+// Gender, Height, ICUType at any time, Weight at 00:00) become descriptors;
+// RecordID lines are ignored.
+func parseOutcomeRequest(body []byte) (*outcome.Stay, []Problem) {
+	var req OutcomeRequest
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, []Problem{{Message: "request body is empty; want a JSON object with observations"}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, []Problem{{Message: galen.ErrorMessage(jsonError(err))}}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, []Problem{{Message: "malformed JSON: more data after the first value"}}
+	}
+	var ps []Problem
+	add := func(path, format string, args ...any) {
+		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	stay := &outcome.Stay{Descriptors: map[string]float64{}}
+	descriptor := map[string]bool{}
+	for _, k := range outcome.DescriptorNames() {
+		descriptor[k] = true
+	}
+	for _, k := range sortedMapKeys(req.Descriptors) {
+		v := req.Descriptors[k]
+		switch {
+		case !descriptor[k]:
+			add("descriptors."+k, "unknown descriptor (want %s)", strings.Join(outcome.DescriptorNames(), ", "))
+		case v == -1:
+		default:
+			stay.Descriptors[k] = v
+		}
+	}
+	if len(req.Observations) == 0 {
+		add("observations", "no observations; send the stay's vitals and labs as {time, parameter, value}")
+	}
+	weightSeen := false
+	for i, o := range req.Observations {
+		p := "observations[" + strconv.Itoa(i) + "]"
+		m, ok := parseMinutes(o.Time)
+		if !ok {
+			if len(o.Time) == 0 {
+				add(p+".time", "missing; want \"HH:MM\" or minutes since ICU admission")
+			} else {
+				add(p+".time", "%s is not \"HH:MM\" or a whole number of minutes from 0 to %d", truncateBytes(o.Time, 20), maxOutcomeMinutes)
+			}
+		}
+		if strings.TrimSpace(o.Parameter) == "" {
+			add(p+".parameter", "missing; want a PhysioNet 2012 name such as HR, GCS or Lactate")
+		}
+		if o.Value == nil {
+			add(p+".value", "missing")
+		}
+		if !ok || o.Value == nil || o.Parameter == "" {
+			continue
+		}
+		switch {
+		case o.Parameter == "RecordID":
+			continue
+		case o.Parameter == "Weight":
+			// As in the PhysioNet files: the first weight at 00:00 is the
+			// admission descriptor, unless descriptors gave one.
+			if _, given := req.Descriptors["Weight"]; !given && !weightSeen && m == 0 {
+				weightSeen = true
+				if *o.Value != -1 {
+					stay.Descriptors["Weight"] = *o.Value
+				}
+				continue
+			}
+		case descriptor[o.Parameter]:
+			if _, set := stay.Descriptors[o.Parameter]; !set && *o.Value != -1 {
+				stay.Descriptors[o.Parameter] = *o.Value
+			}
+			continue
+		}
+		stay.Observations = append(stay.Observations, outcome.Observation{Minutes: m, Parameter: o.Parameter, Value: *o.Value})
+	}
+	if len(ps) == 0 && len(stay.Observations) == 0 {
+		add("observations", "only descriptors; the model needs time-series observations")
+	}
+	return stay, ps
+}
+
+// parseMinutes reads "HH:MM" or a whole number of minutes.
+func parseMinutes(raw json.RawMessage) (int, bool) {
+	if len(raw) == 0 {
+		return 0, false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		m := hhmm.FindStringSubmatch(s)
+		if m == nil {
+			return 0, false
+		}
+		h, _ := strconv.Atoi(m[1])
+		mm, _ := strconv.Atoi(m[2])
+		t := h*60 + mm
+		return t, t <= maxOutcomeMinutes
+	}
+	var f float64
+	if json.Unmarshal(raw, &f) != nil || f != math.Trunc(f) || f < 0 || f > maxOutcomeMinutes {
+		return 0, false
+	}
+	return int(f), true
+}
+
+func truncateBytes(b []byte, n int) string {
+	s := []rune(string(b))
+	if len(s) > n {
+		return string(s[:n]) + "…"
+	}
+	return string(s)
+}
+
+func sortedMapKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// outcomeState holds a server's loaded outcome models, by artifact hash,
+// and the bounded queue their explained predictions run through (the
+// inference.Manager queues OIP tensors; Predict takes a stay).
+type outcomeState struct {
+	mu     sync.Mutex
+	models map[string]*outcome.Model // by artifact SHA-256
+	admit  chan struct{}
+	run    chan struct{}
+}
+
+var outcomeStates sync.Map // *Server -> *outcomeState
+
+func (s *Server) outcomes() *outcomeState {
+	if st, ok := outcomeStates.Load(s); ok {
+		return st.(*outcomeState)
+	}
+	cfg := s.models.Config()
+	st, _ := outcomeStates.LoadOrStore(s, &outcomeState{
+		models: map[string]*outcome.Model{},
+		admit:  make(chan struct{}, cfg.Concurrency+cfg.QueueDepth),
+		run:    make(chan struct{}, cfg.Concurrency),
+	})
+	return st.(*outcomeState)
+}
+
+// maxOutcomeModels bounds the loaded outcome models kept per server.
+const maxOutcomeModels = 8
+
+// outcomeModel resolves a model version (by number, alias, or the
+// production alias) and loads it, once per artifact. EINVALID when the
+// version is not an outcome model.
+func (s *Server) outcomeModel(ctx context.Context, name, version string) (*outcome.Model, *galen.ModelVersion, error) {
+	if name == "" {
+		name = DefaultOutcomeModel
+	}
+	v, err := s.models.Resolve(ctx, name, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v.Format != outcome.Format {
+		return nil, nil, galen.Errorf(galen.EINVALID, "model %q version %d has format %q, not an ICU outcome model (%s)", v.ModelName, v.Version, v.Format, outcome.Format)
+	}
+	st := s.outcomes()
+	st.mu.Lock()
+	m, ok := st.models[v.SHA256]
+	st.mu.Unlock()
+	if ok {
+		return m, v, nil
+	}
+	art, err := s.store.LoadArtifact(ctx, v.ModelName, v.Version)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load model %q version %d: %w", v.ModelName, v.Version, err)
+	}
+	if m, err = outcome.Load(art); err != nil {
+		return nil, nil, galen.WrapError(galen.EINTERNAL, fmt.Sprintf("model %q version %d failed to load", v.ModelName, v.Version), err)
+	}
+	st.mu.Lock()
+	if len(st.models) >= maxOutcomeModels {
+		for k := range st.models {
+			delete(st.models, k) // any one: versions are rarely switched
+			break
+		}
+	}
+	st.models[v.SHA256] = m
+	st.mu.Unlock()
+	return m, v, nil
+}
+
+// predictOutcome runs an explained prediction through the bounded queue,
+// with the inference deadline, and records the model for the audit log.
+func (s *Server) predictOutcome(r *http.Request, name, version string, stay *outcome.Stay) (outcome.Prediction, *galen.ModelVersion, error) {
+	ctx := r.Context()
+	m, v, err := s.outcomeModel(ctx, name, version)
+	if err != nil {
+		return outcome.Prediction{}, nil, err
+	}
+	ri := info(r)
+	ri.model, ri.version = v.ModelName, v.Version
+	st := s.outcomes()
+	select {
+	case st.admit <- struct{}{}:
+	default:
+		return outcome.Prediction{}, nil, galen.Errorf(galen.EBUSY, "model %q is busy: %d requests queued", v.ModelName, cap(st.admit))
+	}
+	defer func() { <-st.admit }()
+	timeout := s.models.Config().Timeout
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	select {
+	case st.run <- struct{}{}:
+	case <-ctx.Done():
+		return outcome.Prediction{}, nil, galen.Errorf(galen.EUNAVAILABLE, "model %q did not answer within %s", v.ModelName, timeout)
+	}
+	defer func() { <-st.run }()
+	start := time.Now()
+	p, err := m.Predict(ctx, stay)
+	if err != nil {
+		if ctx.Err() != nil && r.Context().Err() == nil {
+			return outcome.Prediction{}, nil, galen.Errorf(galen.EUNAVAILABLE, "model %q did not answer within %s", v.ModelName, timeout)
+		}
+		return outcome.Prediction{}, nil, err
+	}
+	s.metrics.observeInference(v.ModelName, time.Since(start))
+	return p, v, nil
+}
+
+// riskAssessment writes a prediction as a FHIR RiskAssessment.
+func riskAssessment(p outcome.Prediction, v *galen.ModelVersion, res *icustay.Result, warnings []string) *fhir.RiskAssessment {
+	risk := math.Round(p.Risk*1e4) / 1e4
+	ra := &fhir.RiskAssessment{
+		Status:             "final",
+		Subject:            fhir.Reference{Display: "the ICU stay in the request"},
+		OccurrenceDateTime: time.Now().UTC().Format(time.RFC3339),
+		Code:               &fhir.CodeableConcept{Text: "ICU in-hospital mortality risk from the first 48 hours"},
+		Method:             &fhir.CodeableConcept{Text: fmt.Sprintf("Galen %s version %d (%s)", v.ModelName, v.Version, v.Format)},
+		Prediction: []fhir.RiskPrediction{{
+			Outcome: &fhir.CodeableConcept{
+				Coding: []fhir.Coding{{System: fhir.SystemSNOMED, Code: "419099009", Display: "Dead"}},
+				Text:   "In-hospital death",
+			},
+			ProbabilityDecimal: &risk,
+			QualitativeRisk: &fhir.CodeableConcept{
+				Coding: []fhir.Coding{{System: fhir.SystemRiskProbability, Code: p.Band}},
+			},
+			Rationale: rationale(p.Contributions, 5),
+		}},
+	}
+	if res != nil {
+		if res.Patient != nil {
+			ra.Subject = *res.Patient
+		}
+		ra.Basis = res.Basis
+	}
+	if p.Uncertain {
+		ra.Note = append(ra.Note, fhir.Annotation{Text: "Uncertain: too little data, or the model's components disagree; interpret with care."})
+	}
+	for _, w := range warnings {
+		ra.Note = append(ra.Note, fhir.Annotation{Text: "Warning: " + w})
+	}
+	return ra
+}
+
+// rationale names the n variables that moved the risk most.
+func rationale(cs []outcome.Contribution, n int) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	var parts []string
+	for i, c := range cs {
+		if i == n {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %+.1f points", c.Variable, 100*c.Contribution))
+	}
+	return "Variables that moved the risk most (occlusion): " + strings.Join(parts, ", ")
+}
