@@ -159,6 +159,16 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, speaksFHIR 
 	return writeFHIR(w, status, fhir.NewOperationOutcome([]fhir.Issue{{Severity: fhir.SeverityError, Code: code, Message: galen.ErrorMessage(err)}}))
 }
 
+// acceptsPlainJSON reports whether the Accept header names application/json.
+func acceptsPlainJSON(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "application/json" {
+			return true
+		}
+	}
+	return false
+}
+
 // acceptsFHIR reports whether the Accept header asks for FHIR JSON.
 func acceptsFHIR(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
@@ -188,6 +198,8 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 		return s.answerError(w, r, wantFHIR, err)
 	}
 	fhirIn := mt != "application/json" || isBundle(body)
+	// FHIR in, FHIR out, unless the caller asks for plain JSON by name.
+	answerFHIR := wantFHIR || (fhirIn && !acceptsPlainJSON(r))
 	wantFHIR = wantFHIR || fhirIn
 
 	var (
@@ -232,7 +244,7 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 		return s.answerError(w, r, wantFHIR, err)
 	}
 	warnings = append(warnings, pred.Warnings...)
-	if wantFHIR {
+	if answerFHIR {
 		return writeFHIR(w, http.StatusOK, riskAssessment(pred, v, res, warnings))
 	}
 	out := OutcomeResponse{Risk: pred.Risk, Uncertain: pred.Uncertain, Band: pred.Band, Model: v.ModelName, Version: v.Version,

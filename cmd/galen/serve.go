@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/galenhealth/galen/httpapi"
+	"github.com/galenhealth/galen/inference"
+)
+
+func init() {
+	register(command{Name: "serve", Usage: "[flags]", Summary: "run the Galen server", Run: runServe})
+}
+
+// Config is the whole configuration of `galen serve`. It is read from flags
+// and GALEN_* environment variables here, and only here, then copied into
+// the components.
+type Config struct {
+	Addr            string
+	DataDir         string
+	Store           string // empty: SQLite in DataDir; or a postgres:// URL
+	MaxBody         int64
+	QueueDepth      int
+	Concurrency     int
+	InferTimeout    time.Duration
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	LogFormat       string
+	AdminKey        string // GALEN_ADMIN_KEY; a secret, never logged
+}
+
+// configFlags registers every serve flag on fs with its GALEN_* default.
+func (c *CLI) configFlags(cfg *Config, fs interface {
+	StringVar(*string, string, string, string)
+	Func(string, string, func(string) error)
+}) error {
+	var errs []error
+	envInt := func(key string, def int64) int64 {
+		s := c.env(key, "")
+		if s == "" {
+			return def
+		}
+		n, err := parseSize(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+		}
+		return n
+	}
+	envDur := func(key string, def time.Duration) time.Duration {
+		s := c.env(key, "")
+		if s == "" {
+			return def
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a duration such as 30s", key, s))
+		}
+		return d
+	}
+	cfg.MaxBody = envInt("GALEN_MAX_BODY", httpapi.DefaultMaxBody)
+	cfg.QueueDepth = int(envInt("GALEN_QUEUE_DEPTH", 64))
+	cfg.Concurrency = int(envInt("GALEN_CONCURRENCY", 0))
+	cfg.InferTimeout = envDur("GALEN_INFER_TIMEOUT", 30*time.Second)
+	cfg.ShutdownTimeout = envDur("GALEN_SHUTDOWN_TIMEOUT", 15*time.Second)
+	cfg.AdminKey = c.env("GALEN_ADMIN_KEY", "")
+
+	fs.StringVar(&cfg.Addr, "addr", c.env("GALEN_ADDR", "127.0.0.1:8080"), "listen address (GALEN_ADDR)")
+	fs.StringVar(&cfg.LogLevel, "log-level", c.env("GALEN_LOG_LEVEL", "info"), "debug, info, warn or error (GALEN_LOG_LEVEL)")
+	fs.StringVar(&cfg.LogFormat, "log-format", c.env("GALEN_LOG_FORMAT", "text"), "text or json (GALEN_LOG_FORMAT)")
+	fs.Func("max-body", fmt.Sprintf("request body limit, e.g. 32MiB (GALEN_MAX_BODY; default %d)", cfg.MaxBody), func(s string) (err error) {
+		cfg.MaxBody, err = parseSize(s)
+		return err
+	})
+	fs.Func("queue-depth", fmt.Sprintf("inference requests waiting per model before 429 (GALEN_QUEUE_DEPTH; default %d)", cfg.QueueDepth), func(s string) error {
+		n, err := strconv.Atoi(s)
+		cfg.QueueDepth = n
+		return err
+	})
+	fs.Func("concurrency", "inference requests running per model; 0 = number of CPUs (GALEN_CONCURRENCY)", func(s string) error {
+		n, err := strconv.Atoi(s)
+		cfg.Concurrency = n
+		return err
+	})
+	fs.Func("infer-timeout", fmt.Sprintf("deadline of one inference (GALEN_INFER_TIMEOUT; default %s)", cfg.InferTimeout), func(s string) (err error) {
+		cfg.InferTimeout, err = time.ParseDuration(s)
+		return err
+	})
+	fs.Func("shutdown-timeout", fmt.Sprintf("how long shutdown waits for requests in flight (GALEN_SHUTDOWN_TIMEOUT; default %s)", cfg.ShutdownTimeout), func(s string) (err error) {
+		cfg.ShutdownTimeout, err = time.ParseDuration(s)
+		return err
+	})
+	return errors.Join(errs...)
+}
+
+// parseSize reads a byte count: a plain integer or one with a KiB, MiB or GiB suffix.
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if t, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = t, u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n < 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 1048576 or 32MiB", s)
+	}
+	return n * mult, nil
+}
+
+// redactURL hides the password of a URL for logs.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+func newLogger(cfg Config, c *CLI) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, usageError("log level %q: want debug, info, warn or error", cfg.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch cfg.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(c.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(c.Stderr, opts)), nil
+	}
+	return nil, usageError("log format %q: want text or json", cfg.LogFormat)
+}
+
+func runServe(ctx context.Context, c *CLI, args []string) error {
+	fs := c.flagSet("serve", "[flags]")
+	var cfg Config
+	sf := c.addStoreFlags(fs)
+	envErr := c.configFlags(&cfg, fs)
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if envErr != nil {
+		return fmt.Errorf("%v: %w", envErr, errUsage)
+	}
+	cfg.DataDir, cfg.Store = sf.DataDir, sf.Store
+	logger, err := newLogger(cfg, c)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	store, err := c.OpenStore(ctx, cfg.DataDir, cfg.Store)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer store.Close()
+
+	generated, err := httpapi.EnsureAdminKey(ctx, store, cfg.AdminKey)
+	if err != nil {
+		return fmt.Errorf("admin key: %w", err)
+	}
+	if generated != "" {
+		fmt.Fprintf(c.Stderr, "\nGalen created the first admin API key. It is shown only this once; keep it safe:\n\n    %s\n\n", generated)
+	}
+
+	models := inference.NewManager(store, loaders(), inference.Config{
+		QueueDepth: cfg.QueueDepth, Concurrency: cfg.Concurrency, Timeout: cfg.InferTimeout,
+	})
+	if err := models.Seed(ctx, builtinModels()); err != nil {
+		return fmt.Errorf("register built-in models: %w", err)
+	}
+	srv, err := httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, WriteTimeout: max(2*time.Minute, cfg.InferTimeout+30*time.Second)}, store, models, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	storeDesc := "sqlite:" + cfg.DataDir
+	if cfg.Store != "" {
+		storeDesc = redactURL(cfg.Store)
+	}
+	icfg := models.Config()
+	logger.Info("galen serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "store", storeDesc,
+		"max_body", cfg.MaxBody, "queue_depth", icfg.QueueDepth, "concurrency", icfg.Concurrency,
+		"infer_timeout", icfg.Timeout.String(), "shutdown_timeout", cfg.ShutdownTimeout.String(),
+		"log_level", cfg.LogLevel, "admin_key_from_env", cfg.AdminKey != "", "formats", models.Formats())
+	if c.listening != nil {
+		c.listening(ln.Addr().String())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
