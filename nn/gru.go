@@ -58,25 +58,27 @@ func (tp *Tape) gruSequence(gx, whh, bhh *Tensor, lengths []int) (*Tensor, *Tens
 		}
 		blas.Sgemm(false, true, bs, h3, hs, 1, hp, hs, whh.Data, hs, 1, gh, h3)
 		a := acts[t*bs*h3 : (t+1)*bs*h3]
-		for b := range bs {
-			if t >= seqLen(lengths, b, ts) {
-				copy(hn[b*hs:(b+1)*hs], hp[b*hs:(b+1)*hs])
-				continue
+		parallelFor(bs, 80*hs, func(lo, hi int) {
+			for b := lo; b < hi; b++ {
+				if t >= seqLen(lengths, b, ts) {
+					copy(hn[b*hs:(b+1)*hs], hp[b*hs:(b+1)*hs])
+					continue
+				}
+				x := gx.Data[(b*ts+t)*h3 : (b*ts+t+1)*h3]
+				row, hrow := a[b*h3:(b+1)*h3], gh[b*h3:(b+1)*h3]
+				o := out.Data[(b*ts+t)*hs : (b*ts+t+1)*hs]
+				for j := range hs {
+					r := sigmoid32(x[j] + hrow[j])
+					z := sigmoid32(x[hs+j] + hrow[hs+j])
+					n := tanh32(x[2*hs+j] + r*hrow[2*hs+j])
+					row[j], row[hs+j], row[2*hs+j] = r, z, n
+					ghn[(t*bs+b)*hs+j] = hrow[2*hs+j]
+					hv := (1-z)*n + z*hp[b*hs+j]
+					hn[b*hs+j] = hv
+					o[j] = hv
+				}
 			}
-			x := gx.Data[(b*ts+t)*h3 : (b*ts+t+1)*h3]
-			row, hrow := a[b*h3:(b+1)*h3], gh[b*h3:(b+1)*h3]
-			o := out.Data[(b*ts+t)*hs : (b*ts+t+1)*hs]
-			for j := range hs {
-				r := sigmoid32(x[j] + hrow[j])
-				z := sigmoid32(x[hs+j] + hrow[hs+j])
-				n := tanh32(x[2*hs+j] + r*hrow[2*hs+j])
-				row[j], row[hs+j], row[2*hs+j] = r, z, n
-				ghn[(t*bs+b)*hs+j] = hrow[2*hs+j]
-				hv := (1-z)*n + z*hp[b*hs+j]
-				hn[b*hs+j] = hv
-				o[j] = hv
-			}
-		}
+		})
 	}
 	copy(last.Data, hbuf[ts*bs*hs:])
 	if !out.requiresGrad {

@@ -109,6 +109,7 @@ func (tp *Tape) lstmSequence(gx, whh, bhh *Tensor, lengths []int) (*Tensor, *Ten
 	hbuf := tp.scratch((ts+1)*bs*hs, true)
 	cbuf := tp.scratch((ts+1)*bs*hs, true)
 	acts := tp.scratch(ts*bs*h4, false) // activated gates i, f, g, o per step
+	tcs := tp.scratch(ts*bs*hs, false)  // tanh of the new cell state per step
 	for t := range ts {
 		g := acts[t*bs*h4 : (t+1)*bs*h4]
 		for b := range bs {
@@ -121,24 +122,29 @@ func (tp *Tape) lstmSequence(gx, whh, bhh *Tensor, lengths []int) (*Tensor, *Ten
 		hp, cp := hbuf[t*bs*hs:(t+1)*bs*hs], cbuf[t*bs*hs:(t+1)*bs*hs]
 		hn, cn := hbuf[(t+1)*bs*hs:(t+2)*bs*hs], cbuf[(t+1)*bs*hs:(t+2)*bs*hs]
 		blas.Sgemm(false, true, bs, h4, hs, 1, hp, hs, whh.Data, hs, 1, g, h4)
-		for b := range bs {
-			if t >= seqLen(lengths, b, ts) {
-				copy(hn[b*hs:(b+1)*hs], hp[b*hs:(b+1)*hs])
-				copy(cn[b*hs:(b+1)*hs], cp[b*hs:(b+1)*hs])
-				continue
+		tc := tcs[t*bs*hs : (t+1)*bs*hs]
+		parallelFor(bs, 120*hs, func(lo, hi int) {
+			for b := lo; b < hi; b++ {
+				if t >= seqLen(lengths, b, ts) {
+					copy(hn[b*hs:(b+1)*hs], hp[b*hs:(b+1)*hs])
+					copy(cn[b*hs:(b+1)*hs], cp[b*hs:(b+1)*hs])
+					continue
+				}
+				row := g[b*h4 : (b+1)*h4]
+				o := out.Data[(b*ts+t)*hs : (b*ts+t+1)*hs]
+				for j := range hs {
+					i, f, gg, og := sigmoid32(row[j]), sigmoid32(row[hs+j]), tanh32(row[2*hs+j]), sigmoid32(row[3*hs+j])
+					row[j], row[hs+j], row[2*hs+j], row[3*hs+j] = i, f, gg, og
+					c := f*cp[b*hs+j] + i*gg
+					cn[b*hs+j] = c
+					th := tanh32(c)
+					tc[b*hs+j] = th
+					hv := og * th
+					hn[b*hs+j] = hv
+					o[j] = hv
+				}
 			}
-			row := g[b*h4 : (b+1)*h4]
-			o := out.Data[(b*ts+t)*hs : (b*ts+t+1)*hs]
-			for j := range hs {
-				i, f, gg, og := sigmoid32(row[j]), sigmoid32(row[hs+j]), tanh32(row[2*hs+j]), sigmoid32(row[3*hs+j])
-				row[j], row[hs+j], row[2*hs+j], row[3*hs+j] = i, f, gg, og
-				c := f*cp[b*hs+j] + i*gg
-				cn[b*hs+j] = c
-				hv := og * tanh32(c)
-				hn[b*hs+j] = hv
-				o[j] = hv
-			}
-		}
+		})
 	}
 	copy(last.Data, hbuf[ts*bs*hs:])
 	if !out.requiresGrad {
@@ -155,30 +161,32 @@ func (tp *Tape) lstmSequence(gx, whh, bhh *Tensor, lengths []int) (*Tensor, *Ten
 		for t := ts - 1; t >= 0; t-- {
 			g := acts[t*bs*h4 : (t+1)*bs*h4]
 			d := dG[t*bs*h4 : (t+1)*bs*h4]
-			cp, cn := cbuf[t*bs*hs:(t+1)*bs*hs], cbuf[(t+1)*bs*hs:(t+2)*bs*hs]
-			for b := range bs {
-				if t >= seqLen(lengths, b, ts) {
-					continue // state passes through unchanged; dG stays 0
-				}
-				if out.Grad != nil {
-					og := out.Grad[(b*ts+t)*hs : (b*ts+t+1)*hs]
-					for j, v := range og {
-						dh[b*hs+j] += v
+			cp, tcr := cbuf[t*bs*hs:(t+1)*bs*hs], tcs[t*bs*hs:(t+1)*bs*hs]
+			parallelFor(bs, 20*hs, func(lo, hi int) {
+				for b := lo; b < hi; b++ {
+					if t >= seqLen(lengths, b, ts) {
+						continue // state passes through unchanged; dG stays 0
+					}
+					if out.Grad != nil {
+						og := out.Grad[(b*ts+t)*hs : (b*ts+t+1)*hs]
+						for j, v := range og {
+							dh[b*hs+j] += v
+						}
+					}
+					row, drow := g[b*h4:(b+1)*h4], d[b*h4:(b+1)*h4]
+					for j := range hs {
+						i, f, gg, o := row[j], row[hs+j], row[2*hs+j], row[3*hs+j]
+						tc := tcr[b*hs+j]
+						dhv := dh[b*hs+j]
+						dcv := dc[b*hs+j] + dhv*o*(1-tc*tc)
+						drow[j] = dcv * gg * i * (1 - i)
+						drow[hs+j] = dcv * cp[b*hs+j] * f * (1 - f)
+						drow[2*hs+j] = dcv * i * (1 - gg*gg)
+						drow[3*hs+j] = dhv * tc * o * (1 - o)
+						dc[b*hs+j] = dcv * f
 					}
 				}
-				row, drow := g[b*h4:(b+1)*h4], d[b*h4:(b+1)*h4]
-				for j := range hs {
-					i, f, gg, o := row[j], row[hs+j], row[2*hs+j], row[3*hs+j]
-					tc := tanh32(cn[b*hs+j])
-					dhv := dh[b*hs+j]
-					dcv := dc[b*hs+j] + dhv*o*(1-tc*tc)
-					drow[j] = dcv * gg * i * (1 - i)
-					drow[hs+j] = dcv * cp[b*hs+j] * f * (1 - f)
-					drow[2*hs+j] = dcv * i * (1 - gg*gg)
-					drow[3*hs+j] = dhv * tc * o * (1 - o)
-					dc[b*hs+j] = dcv * f
-				}
-			}
+			})
 			// dh_prev = dG·W_hh, plus the pass-through of finished sequences.
 			blas.Sgemm(false, false, bs, hs, h4, 1, d, h4, whh.Data, hs, 0, dhPrev, hs)
 			for b := range bs {
