@@ -268,3 +268,19 @@ func ECE(probs []float64, labels []bool, n int) float64 {
 	}
 	return e / float64(len(probs))
 }
+
+// ThresholdForRate returns the threshold at which the fraction rate of
+// scores is >= threshold (the top ceil(rate*n) scores; ties may add more).
+// Flagging as many cases as there are expected positives makes false
+// positives equal false negatives, where sensitivity equals positive
+// predictivity: with rate = prevalence this is a label-free, stable choice
+// for the Event-1 threshold. NaN for empty scores.
+func ThresholdForRate(scores []float64, rate float64) float64 {
+	if len(scores) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), scores...)
+	sort.Sort(sort.Reverse(sort.Float64Slice(s)))
+	k := int(math.Ceil(rate*float64(len(s)))) - 1
+	return s[max(0, min(k, len(s)-1))]
+}

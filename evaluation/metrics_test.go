@@ -243,3 +243,30 @@ func TestSigmoidLogit(t *testing.T) {
 		}
 	}
 }
+
+func TestThresholdForRate(t *testing.T) {
+	s := []float64{0.1, 0.9, 0.4, 0.7, 0.2, 0.3, 0.8, 0.6, 0.5, 0.05}
+	tests := []struct {
+		name       string
+		rate, want float64
+	}{
+		{"top 20%", 0.2, 0.8},
+		{"top 25% rounds up to 3", 0.25, 0.7},
+		{"none", 0, 0.9},
+		{"all", 1, 0.05},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ThresholdForRate(s, tt.rate); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// With FP == FN, sensitivity equals positive predictivity.
+	y := bools(0, 1, 0, 0, 0, 0, 1, 1, 0, 0) // 3 positives among the top 5 scores: .9 .8 .7 .6 .5
+	th := ThresholdForRate(s, 0.3)
+	c := ConfusionAt(s, y, th)
+	if c.FP != c.FN || c.Sensitivity() != c.PPV() {
+		t.Errorf("confusion %+v", c)
+	}
+}

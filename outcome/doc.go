@@ -60,7 +60,28 @@
 //
 // # Split
 //
-// [Split] draws a stratified train/validation/test split (70/15/15 by default)
-// with a fixed seed: deaths and survivors are shuffled separately with a PCG
-// generator seeded by the seed, and each class is cut in the same proportions.
+// [Split] draws a stratified train/validation/test split (70/15/15) with a
+// fixed seed (default 2012): deaths and survivors are shuffled separately
+// with a PCG generator seeded by the seed, and each class is cut in the same
+// proportions. On set A this gives 2,800/600/600 stays with 388/83/83 deaths.
+//
+// # Models
+//
+// The baseline is an L2 logistic regression (full-batch Adam, strength
+// chosen on validation AUROC) on, per variable, the normalised mean, min,
+// max, first and last value, log(1+count) and an observed flag, plus the
+// static descriptors. The recurrent model is an ensemble of GRU-D networks
+// ([GRUD]) trained with BCE-with-logits (pos_weight = survivors/deaths),
+// AdamW, gradient clipping and early stopping on validation AUROC. Each is
+// Platt-scaled on validation; the shipped model blends their calibrated
+// log-odds with a weight chosen on validation AUROC and is Platt-scaled
+// again. The decision threshold flags the training death rate of the
+// validation stays (there false positives equal false negatives, so
+// sensitivity equals positive predictivity, the Event-1 balance point); the
+// "low" band ends where validation sensitivity is 90 %.
+//
+// [Model.Predict] explains a risk by occlusion: each observed variable (and
+// descriptor) is removed in turn and the change of the risk reported.
+// Predictions are flagged uncertain when fewer than 5 time-series variables
+// are observed or when the baseline and GRU-D risks differ by more than 0.25.
 package outcome

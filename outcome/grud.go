@@ -132,7 +132,41 @@ func (g *GRUD) logits(ss []*Series) []float64 {
 	return z
 }
 
-func (g *GRUD) logit(s *Series) float64 { return g.logits([]*Series{s})[0] }
+// ensemble is a list of GRU-D networks whose logits are averaged.
+type ensemble []*GRUD
+
+func (e ensemble) logits(ss []*Series) []float64 {
+	var sum []float64
+	for _, g := range e {
+		z := g.logits(ss)
+		if sum == nil {
+			sum = z
+			continue
+		}
+		for i, v := range z {
+			sum[i] += v
+		}
+	}
+	for i := range sum {
+		sum[i] /= float64(len(e))
+	}
+	return sum
+}
+
+func (e ensemble) check(f, s int) error {
+	if len(e) > 16 {
+		return fmt.Errorf("%d grud members", len(e))
+	}
+	for _, g := range e {
+		if g == nil {
+			return fmt.Errorf("grud member missing")
+		}
+		if err := g.check(f, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (g *GRUD) check(f, s int) error {
 	if g.F != f || g.S != s || g.H <= 0 || g.H > 1024 {

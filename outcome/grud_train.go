@@ -90,7 +90,7 @@ func snapshot(ps []nn.NamedParam) [][]float32 {
 }
 
 // batchedLogits runs inference in batches of 256.
-func batchedLogits(g *GRUD, ss []*Series) []float64 {
+func batchedLogits(g interface{ logits([]*Series) []float64 }, ss []*Series) []float64 {
 	out := make([]float64, 0, len(ss))
 	for lo := 0; lo < len(ss); lo += 256 {
 		out = append(out, g.logits(ss[lo:min(lo+256, len(ss))])...)

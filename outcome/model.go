@@ -53,8 +53,8 @@ type artifact struct {
 	Config     Config           `json:"config"`
 	Norm       Normalizer       `json:"normalizer"`
 	Logistic   *Logistic        `json:"logistic"`
-	GRUD       *GRUD            `json:"grud,omitempty"`
-	Blend      float64          `json:"blend"` // weight of the GRU-D logit; 0 = baseline only
+	GRUD       ensemble         `json:"grud,omitempty"` // members' logits are averaged
+	Blend      float64          `json:"blend"`          // weight of the GRU-D logit; 0 = baseline only
 	CalibLR    evaluation.Platt `json:"calib_logistic"`
 	CalibGRUD  evaluation.Platt `json:"calib_grud"`
 	Calib      evaluation.Platt `json:"calib"` // on the blended logit
@@ -67,7 +67,19 @@ type artifact struct {
 // Model is a trained, calibrated mortality model. It is read-only after
 // Load and safe for concurrent use.
 type Model struct {
-	a artifact
+	a    artifact
+	fast []*fastGRUD // a.GRUD for the tape-free path
+}
+
+func newModel(a artifact) (*Model, error) {
+	m := &Model{a: a}
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	for _, g := range a.GRUD {
+		m.fast = append(m.fast, newFastGRUD(g))
+	}
+	return m, nil
 }
 
 // Load parses an artifact made by Train (format "outcome-grud/v1").
@@ -79,8 +91,8 @@ func Load(b []byte) (*Model, error) {
 	if a.Format != Format {
 		return nil, galen.Errorf(galen.EINVALID, "outcome: artifact format %q, want %q", a.Format, Format)
 	}
-	m := &Model{a: a}
-	if err := m.check(); err != nil {
+	m, err := newModel(a)
+	if err != nil {
 		return nil, galen.WrapError(galen.EINVALID, "outcome: bad artifact", err)
 	}
 	return m, nil
@@ -157,25 +169,98 @@ func (m *Model) LowCut() float64 { return m.a.LowCut }
 // Config returns the time grid the model was trained on.
 func (m *Model) Config() Config { return m.a.Config }
 
-// component logits of a cleaned stay with one variable or descriptor left out.
-func (m *Model) logits(c *cleaned, skip int, skipDesc string) (zLR, zGRUD float64) {
-	zLR = m.a.Logistic.Logit(m.a.Norm.summary(c, skip, skipDesc))
-	if m.a.GRUD != nil && m.a.Blend > 0 {
-		zGRUD = m.a.GRUD.logit(m.a.Norm.series(c, m.a.Config, skip, skipDesc))
-	}
-	return zLR, zGRUD
+// occlusion is one explanation variant: the stay without variable v (if
+// v >= 0) and without descriptor d (if not ""). Weight is both a descriptor
+// and a time series; its variant removes both.
+type occlusion struct {
+	name string
+	v    int
+	d    string
 }
 
-func (m *Model) risk(c *cleaned, skip int, skipDesc string) (risk, rLR, rGRUD float64) {
-	zl, zg := m.logits(c, skip, skipDesc)
+func occlusions(c *cleaned) []occlusion {
+	var out []occlusion
+	for i, obs := range c.obs {
+		if len(obs) > 0 {
+			out = append(out, occlusion{variables[i].Name, i, ""})
+		}
+	}
+	for _, k := range descriptorNames {
+		if _, ok := c.desc[k]; !ok {
+			continue
+		}
+		if i, ok := variableIndex[k]; ok && len(c.obs[i]) > 0 {
+			for j := range out {
+				if out[j].v == i {
+					out[j].d = k
+				}
+			}
+			continue
+		}
+		out = append(out, occlusion{k, -1, k})
+	}
+	return out
+}
+
+// scores returns the calibrated risk of a cleaned stay, the risks of the
+// two components alone, and with explain the contribution of each observed
+// variable and present descriptor by occlusion (unsorted).
+func (m *Model) scores(c *cleaned, explain bool) (risk, rLR, rGRUD float64, contribs []Contribution) {
+	var occ []occlusion
+	if explain {
+		occ = occlusions(c)
+	}
+	n := 1 + len(occ)
+	zl := make([]float64, n)
+	zl[0] = m.a.Logistic.Logit(m.a.Norm.summary(c, -1, ""))
+	for i, o := range occ {
+		zl[1+i] = m.a.Logistic.Logit(m.a.Norm.summary(c, o.v, o.d))
+	}
 	b := m.a.Blend
-	risk = m.a.Calib.Apply((1-b)*zl + b*zg)
-	rLR = m.a.CalibLR.Apply(zl)
+	zg := make([]float64, n)
+	if len(m.fast) > 0 && b > 0 {
+		s := m.a.Norm.series(c, m.a.Config, -1, "")
+		var vars []int
+		statics := make([][]float64, len(occ))
+		for i, o := range occ {
+			if o.v >= 0 {
+				vars = append(vars, o.v)
+			}
+			statics[i] = s.Static
+			if o.d != "" {
+				statics[i] = m.a.Norm.static(c.desc, o.d)
+			}
+		}
+		for _, f := range m.fast {
+			hB, hO := f.run(s, vars)
+			zg[0] += f.output(hB, s.Static)
+			k := 0
+			for i, o := range occ {
+				h := hB
+				if o.v >= 0 {
+					h = hO[k]
+					k++
+				}
+				zg[1+i] += f.output(h, statics[i])
+			}
+		}
+		for i := range zg {
+			zg[i] /= float64(len(m.fast))
+		}
+	}
+	r := make([]float64, n)
+	for i := range r {
+		r[i] = m.a.Calib.Apply((1-b)*zl[i] + b*zg[i])
+	}
+	rLR = m.a.CalibLR.Apply(zl[0])
 	rGRUD = rLR
 	if b > 0 {
-		rGRUD = m.a.CalibGRUD.Apply(zg)
+		rGRUD = m.a.CalibGRUD.Apply(zg[0])
 	}
-	return risk, rLR, rGRUD
+	for i, o := range occ {
+		contribs = append(contribs, Contribution{o.name, r[0] - r[1+i]})
+	}
+	return r[0], rLR, rGRUD, contribs
 }
 
 // Risk returns the calibrated risk of a stay without explanation.
@@ -187,7 +272,7 @@ func (m *Model) Risk(ctx context.Context, s *Stay) (float64, error) {
 		return 0, galen.Errorf(galen.EINVALID, "outcome: no stay")
 	}
 	c := clean(s, m.a.Config)
-	r, _, _ := m.risk(&c, -1, "")
+	r, _, _, _ := m.scores(&c, false)
 	return r, nil
 }
 
@@ -203,24 +288,15 @@ func (m *Model) Predict(ctx context.Context, s *Stay) (Prediction, error) {
 		return Prediction{}, galen.Errorf(galen.EINVALID, "outcome: no stay")
 	}
 	c := clean(s, m.a.Config)
-	risk, rl, rg := m.risk(&c, -1, "")
-	p := Prediction{Risk: risk, Band: m.band(risk), Contributions: []Contribution{}}
-	observed := 0
-	for i, obs := range c.obs {
-		if len(obs) == 0 {
-			continue
-		}
-		observed++
-		if err := ctx.Err(); err != nil {
-			return Prediction{}, err
-		}
-		r, _, _ := m.risk(&c, i, "")
-		p.Contributions = append(p.Contributions, Contribution{variables[i].Name, risk - r})
+	risk, rl, rg, contribs := m.scores(&c, true)
+	p := Prediction{Risk: risk, Band: m.band(risk), Contributions: contribs}
+	if p.Contributions == nil {
+		p.Contributions = []Contribution{}
 	}
-	for _, k := range descriptorNames {
-		if _, ok := c.desc[k]; ok {
-			r, _, _ := m.risk(&c, -1, k)
-			p.Contributions = append(p.Contributions, Contribution{k, risk - r})
+	observed := 0
+	for _, obs := range c.obs {
+		if len(obs) > 0 {
+			observed++
 		}
 	}
 	sort.SliceStable(p.Contributions, func(i, j int) bool {
@@ -301,4 +377,50 @@ func BuiltinCard() galen.ModelCard {
 		return galen.ModelCard{}
 	}
 	return m.Card()
+}
+
+// Risks returns the calibrated risks of many stays, running the recurrent
+// model in batches. It returns ctx.Err() when cancelled.
+func (m *Model) Risks(ctx context.Context, stays []*Stay) ([]float64, error) {
+	out := make([]float64, len(stays))
+	const chunk = 256
+	for lo := 0; lo < len(stays); lo += chunk {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		part := stays[lo:min(lo+chunk, len(stays))]
+		ss := make([]*Series, len(part))
+		zl := make([]float64, len(part))
+		for i, s := range part {
+			if s == nil {
+				return nil, galen.Errorf(galen.EINVALID, "outcome: stay %d is nil", lo+i)
+			}
+			c := clean(s, m.a.Config)
+			zl[i] = m.a.Logistic.Logit(m.a.Norm.summary(&c, -1, ""))
+			ss[i] = m.a.Norm.series(&c, m.a.Config, -1, "")
+		}
+		b := m.a.Blend
+		var zg []float64
+		if m.a.GRUD != nil && b > 0 {
+			zg = m.a.GRUD.logits(ss)
+		}
+		for i := range part {
+			z := (1 - b) * zl[i]
+			if zg != nil {
+				z += b * zg[i]
+			}
+			out[lo+i] = m.a.Calib.Apply(z)
+		}
+	}
+	return out, nil
+}
+
+// Evaluate scores the model on a labelled data set, with Event-1 at the
+// model's own threshold (fixed on its validation split).
+func (m *Model) Evaluate(ctx context.Context, d *Dataset) (Metrics, error) {
+	r, err := m.Risks(ctx, d.Stays)
+	if err != nil {
+		return Metrics{}, err
+	}
+	return Evaluate(r, d.Deaths, m.a.Threshold), nil
 }

@@ -43,7 +43,7 @@ func TestPredict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !(p.Risk > 0 && p.Risk < 1) || p.Band == "" || p.Uncertain {
+	if !(p.Risk > 0 && p.Risk < 1) || p.Band == "" || p.Uncertain != (len(p.Warnings) > 0) {
 		t.Fatalf("prediction %+v", p)
 	}
 	if len(p.Contributions) != 8+4 {
@@ -54,8 +54,10 @@ func TestPredict(t *testing.T) {
 			t.Fatal("contributions not sorted by |effect|")
 		}
 	}
-	if len(p.Warnings) != 0 {
-		t.Errorf("warnings %v", p.Warnings)
+	for _, w := range p.Warnings {
+		if strings.Contains(w, "dropped") || strings.Contains(w, "ignored") || strings.Contains(w, "sorted") {
+			t.Errorf("clean input warned %q", w)
+		}
 	}
 	// A very sick stay ranks above a healthy one.
 	healthy := &Stay{RecordID: "h", Descriptors: map[string]float64{"Age": 30, "Gender": 0, "ICUType": 2}}
@@ -245,5 +247,44 @@ func TestLoaderInfer(t *testing.T) {
 				t.Errorf("err = %v, want EINVALID", err)
 			}
 		})
+	}
+}
+
+func TestRisksMatchesRisk(t *testing.T) {
+	m := builtin(t)
+	ctx := context.Background()
+	stays := []*Stay{exampleStay(), {RecordID: "e"}, exampleStay()}
+	stays[2].Observations = stays[2].Observations[:40]
+	rs, err := m.Risks(ctx, stays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range stays {
+		r, _ := m.Risk(ctx, s)
+		if math.Abs(r-rs[i]) > 1e-6 {
+			t.Errorf("stay %d: Risks %v, Risk %v", i, rs[i], r)
+		}
+	}
+}
+
+func BenchmarkPredict(b *testing.B) {
+	m := builtin(b)
+	s := exampleStay()
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := m.Predict(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRisk(b *testing.B) {
+	m := builtin(b)
+	s := exampleStay()
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := m.Risk(ctx, s); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

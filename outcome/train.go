@@ -18,6 +18,7 @@ const DefaultSeed = 2012
 type TrainConfig struct {
 	Seed     uint64  // split, initialisation, shuffling and dropout [2012]
 	Epochs   int     // GRU-D epochs at most; negative trains the baseline only [30]
+	Members  int     // GRU-D networks in the ensemble, seeds Seed, Seed+1000, ... [3]
 	Hidden   int     // GRU-D hidden size [32]
 	Batch    int     // GRU-D minibatch [64]
 	LR       float64 // AdamW learning rate [2e-3]
@@ -35,6 +36,9 @@ func (tc TrainConfig) withDefaults() TrainConfig {
 	}
 	if tc.Epochs == 0 {
 		tc.Epochs = 30
+	}
+	if tc.Members <= 0 {
+		tc.Members = 3
 	}
 	if tc.Hidden <= 0 {
 		tc.Hidden = 32
@@ -55,6 +59,8 @@ func (tc TrainConfig) withDefaults() TrainConfig {
 // Progress reports where training is.
 type Progress struct {
 	Stage    string // "baseline", "grud", "calibration"
+	Member   int    // GRU-D member being trained (1-based)
+	Members  int    // GRU-D members in all
 	Epoch    int    // GRU-D epochs done
 	Epochs   int    // GRU-D epochs at most
 	ValAUROC float64
@@ -63,20 +69,24 @@ type Progress struct {
 // Report describes a training run: the split, the chosen settings and the
 // held-out test metrics of each model (thresholds fixed on validation).
 type Report struct {
-	Seed                uint64        `json:"seed"`
-	Split               string        `json:"split"`
-	Train, Val, Test    int           `json:"-"`
-	Lambda              float64       `json:"lambda"`     // baseline L2
-	BestEpoch           int           `json:"best_epoch"` // GRU-D epoch kept (1-based); 0 without GRU-D
-	Blend               float64       `json:"blend"`      // weight of the GRU-D logit in the combined model
-	Baseline            Metrics       `json:"baseline"`
-	GRUD                *Metrics      `json:"grud,omitempty"`
-	Combined            Metrics       `json:"combined"` // the shipped model
-	ValidationCombined  Metrics       `json:"validation_combined"`
-	Duration            time.Duration `json:"-"`
-	PositiveWeightGRUD  float64       `json:"pos_weight"`
-	BaselineIterations  int           `json:"baseline_iterations"`
-	ValidationAUROCGRUD float64       `json:"validation_auroc_grud"`
+	Seed                   uint64    `json:"seed"`
+	Split                  string    `json:"split"`
+	Train, Val, Test       int       `json:"-"`
+	Lambda                 float64   `json:"lambda"`      // baseline L2
+	BestEpochs             []int     `json:"best_epochs"` // per GRU-D member, the epoch kept (1-based)
+	ValidationAUROCMembers []float64 `json:"validation_auroc_members"`
+	Blend                  float64   `json:"blend"` // weight of the GRU-D logit in the combined model
+	Baseline               Metrics   `json:"baseline"`
+	GRUD                   *Metrics  `json:"grud,omitempty"`
+	Combined               Metrics   `json:"combined"` // the shipped model
+	ValidationCombined     Metrics   `json:"validation_combined"`
+	// Test Event-1 of the combined model at the threshold that maximises
+	// validation Event-1 (not used; for comparison with the shipped rule).
+	Event1ValMaxThreshold float64       `json:"event1_valmax_threshold"`
+	Duration              time.Duration `json:"-"`
+	PositiveWeightGRUD    float64       `json:"pos_weight"`
+	BaselineIterations    int           `json:"baseline_iterations"`
+	ValidationAUROCGRUD   float64       `json:"validation_auroc_grud"`
 }
 
 // Train splits d (stratified, 70/15/15, seeded), fits the normaliser on the
@@ -171,13 +181,23 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 			return out
 		}
 		trSer, vaSer, teSer := seriesAll(trC), seriesAll(vaC), seriesAll(teC)
-		g, info, err := trainGRUD(ctx, trSer, trY, vaSer, vaY, tc, progress)
-		if err != nil {
-			return nil, nil, err
+		for k := range tc.Members {
+			mc := tc
+			mc.Seed = tc.Seed + uint64(k)*1000
+			g, info, err := trainGRUD(ctx, trSer, trY, vaSer, vaY, mc, func(p Progress) {
+				p.Member, p.Members = k+1, tc.Members
+				progress(p)
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			a.GRUD = append(a.GRUD, g)
+			rep.BestEpochs = append(rep.BestEpochs, info.bestEpoch)
+			rep.ValidationAUROCMembers = append(rep.ValidationAUROCMembers, info.valAUROC)
+			rep.PositiveWeightGRUD = info.posWeight
 		}
-		a.GRUD = g
-		rep.BestEpoch, rep.PositiveWeightGRUD, rep.ValidationAUROCGRUD = info.bestEpoch, info.posWeight, info.valAUROC
-		vaZG, teZG = batchedLogits(g, vaSer), batchedLogits(g, teSer)
+		vaZG, teZG = batchedLogits(a.GRUD, vaSer), batchedLogits(a.GRUD, teSer)
+		rep.ValidationAUROCGRUD = evaluation.AUROC(vaZG, vaY)
 	}
 
 	// Calibration, blend, threshold and bands: validation split only.
@@ -231,7 +251,9 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 	a.Logistic = scaleLogistic(lr, scaleLR)
 	a.CalibLR = evaluation.Platt{A: 1}
 	if a.GRUD != nil {
-		scaleGRUD(a.GRUD, scaleG)
+		for _, g := range a.GRUD {
+			scaleGRUD(g, scaleG)
+		}
 		a.CalibGRUD = evaluation.Platt{A: 1}
 	}
 	vaZ := mix(vaL, vaG, a.Blend)
@@ -239,7 +261,18 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		return nil, nil, err
 	}
 	vaR := apply(a.Calib, vaZ)
-	a.Threshold, _ = evaluation.BestEvent1Threshold(vaR, vaY)
+	// The decision threshold flags the training death rate of the
+	// validation stays (FP = FN, so sensitivity = positive predictivity);
+	// the threshold that maximises validation Event-1 is noisier and is
+	// reported for comparison only.
+	prevalence := 0.0
+	for _, y := range trY {
+		if y {
+			prevalence++
+		}
+	}
+	prevalence /= float64(len(trY))
+	a.Threshold = evaluation.ThresholdForRate(vaR, prevalence)
 	a.LowCut = math.Min(evaluation.ThresholdForSensitivity(vaR, vaY, 0.9), a.Threshold)
 	a.Validation = Evaluate(vaR, vaY, a.Threshold)
 	rep.ValidationCombined = a.Validation
@@ -247,19 +280,21 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 
 	// Test metrics. Each component alone gets its own validation threshold.
 	alone := func(va, te []float64) Metrics {
-		th, _ := evaluation.BestEvent1Threshold(probs(va), vaY)
-		return Evaluate(probs(te), teY, th)
+		return Evaluate(probs(te), teY, evaluation.ThresholdForRate(probs(va), prevalence))
 	}
 	rep.Baseline = alone(vaL, teL)
 	if a.GRUD != nil {
 		m := alone(vaG, teG)
 		rep.GRUD = &m
 	}
-	rep.Combined = Evaluate(apply(a.Calib, mix(teL, teG, a.Blend)), teY, a.Threshold)
+	teR := apply(a.Calib, mix(teL, teG, a.Blend))
+	rep.Combined = Evaluate(teR, teY, a.Threshold)
+	thMax, _ := evaluation.BestEvent1Threshold(vaR, vaY)
+	rep.Event1ValMaxThreshold = evaluation.Event1(teR, teY, thMax)
 	rep.Duration = time.Since(start).Round(time.Second)
 	a.Card = card(rep, tc)
-	m := &Model{a: a}
-	if err := m.check(); err != nil {
+	m, err := newModel(a)
+	if err != nil {
 		return nil, nil, fmt.Errorf("outcome: trained model fails its own check: %w", err)
 	}
 	return m, rep, nil

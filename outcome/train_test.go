@@ -13,6 +13,10 @@ var (
 	trainBuiltin = flag.Bool("train-builtin", false, "train on all of set A and rewrite icu-mortality.json (minutes)")
 	trainEpochs  = flag.Int("train-epochs", 0, "GRU-D epochs for -train-builtin (0 = default, <0 = baseline only)")
 	trainSeed    = flag.Uint64("train-seed", DefaultSeed, "seed for -train-builtin")
+	trainHidden  = flag.Int("train-hidden", 0, "GRU-D hidden size for -train-builtin (0 = default)")
+	trainLR      = flag.Float64("train-lr", 0, "GRU-D learning rate for -train-builtin (0 = default)")
+	trainMembers = flag.Int("train-members", 0, "GRU-D ensemble members for -train-builtin (0 = default)")
+	trainOut     = flag.String("train-out", "icu-mortality.json", "artifact written by -train-builtin")
 )
 
 func loadSetA(tb testing.TB) *Dataset {
@@ -43,7 +47,7 @@ func TestTrainLearns(t *testing.T) {
 	if testing.Short() {
 		epochs = 2
 	}
-	m, rep, err := Train(context.Background(), d, TrainConfig{Epochs: epochs, Hidden: 16})
+	m, rep, err := Train(context.Background(), d, TrainConfig{Epochs: epochs, Hidden: 16, Members: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +81,10 @@ func TestTrainBuiltin(t *testing.T) {
 		t.Skip("run with -train-builtin to retrain icu-mortality.json")
 	}
 	d := loadSetA(t)
-	m, rep, err := Train(context.Background(), d, TrainConfig{Seed: *trainSeed, Epochs: *trainEpochs,
-		Progress: func(p Progress) { t.Logf("%s epoch %d/%d val AUROC %.4f", p.Stage, p.Epoch, p.Epochs, p.ValAUROC) }})
+	m, rep, err := Train(context.Background(), d, TrainConfig{Seed: *trainSeed, Epochs: *trainEpochs, Hidden: *trainHidden, LR: *trainLR, Members: *trainMembers,
+		Progress: func(p Progress) {
+			t.Logf("%s member %d/%d epoch %d/%d val AUROC %.4f", p.Stage, p.Member, p.Members, p.Epoch, p.Epochs, p.ValAUROC)
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +97,7 @@ func TestTrainBuiltin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile("icu-mortality.json", art, 0o644); err != nil {
+	if err := os.WriteFile(*trainOut, art, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
