@@ -5,7 +5,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The benchmarks below use exactly the shapes of
@@ -64,6 +66,21 @@ func randIDs(n, v int, seed uint64) []int {
 	return ids
 }
 
+// cpuTime returns the user+system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports CPU time per op (all threads) since cpu0: on a shared
+// machine it varies less than wall time.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+}
+
 // reportPeak reports the process's peak resident set size in MB.
 func reportPeak(b *testing.B) {
 	f, err := os.Open("/proc/self/status")
@@ -88,12 +105,14 @@ func trainBench(b *testing.B, params []NamedParam, loss func(tp *Tape) *Tensor) 
 	opt := NewAdamW(params, AdamWConfig{LR: 1e-3, WeightDecay: 0.01})
 	tp := NewTape()
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		tp.Reset()
 		opt.ZeroGrad()
 		tp.Backward(loss(tp))
 		opt.Step()
 	}
+	reportCPU(b, cpu0)
 	reportPeak(b)
 }
 
@@ -116,10 +135,12 @@ func BenchmarkTransformerInfer(b *testing.B) {
 			ids := randIDs(s, benchVocab, 3)
 			tp := NewInferenceTape()
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				tp.Reset()
 				m.Forward(tp, ids, 1, s)
 			}
+			reportCPU(b, cpu0)
 			reportPeak(b)
 		})
 	}

@@ -29,16 +29,25 @@ func packedGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	if alpha == 0 {
 		return
 	}
-	w := int(threads.Load())
-	if flops := m * n * k; flops < 1<<20 {
-		w = 1
-	}
-	if w <= 1 {
+	splitGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, func(m, n int, a, b, c []float32) {
 		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	})
+}
+
+// parMin is the least m·n·k worth splitting across goroutines.
+const parMin = 1 << 20
+
+// splitGemm calls part on up to SetThreads disjoint blocks of C, in
+// parallel: the larger of m and n is cut into pieces aligned to the
+// micro-tile, and part gets the matching views of A, B and C (row strides
+// unchanged). Small products run as one part on the calling goroutine.
+func splitGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, part func(m, n int, a, b, c []float32)) {
+	w := int(threads.Load())
+	if w <= 1 || m*n*k < parMin {
+		part(m, n, a, b, c)
 		return
 	}
 	var wg sync.WaitGroup
-	// Split the larger dimension into w parts aligned to the micro-tile.
 	if m >= n {
 		step := (m/w + mr - 1) / mr * mr
 		for i0 := 0; i0 < m; i0 += step {
@@ -47,9 +56,7 @@ func packedGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 			if transA {
 				ao = i0
 			}
-			wg.Go(func() {
-				gemmSerial(transA, transB, rows, n, k, alpha, a[ao:], lda, b, ldb, c[i0*ldc:], ldc)
-			})
+			wg.Go(func() { part(rows, n, a[ao:], b, c[i0*ldc:]) })
 		}
 	} else {
 		step := (n/w + nr - 1) / nr * nr
@@ -59,9 +66,7 @@ func packedGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 			if transB {
 				bo = j0 * ldb
 			}
-			wg.Go(func() {
-				gemmSerial(transA, transB, m, cols, k, alpha, a, lda, b[bo:], ldb, c[j0:], ldc)
-			})
+			wg.Go(func() { part(m, cols, a, b[bo:], c[j0:]) })
 		}
 	}
 	wg.Wait()
@@ -133,24 +138,48 @@ func packB(dst, b []float32, ldb int, trans bool, pc, jc, kb, nb int) {
 	for jr := 0; jr < nb; jr += nr {
 		panel := dst[jr*kb : jr*kb+kb*nr]
 		cols := min(nr, nb-jr)
-		if !trans {
+		switch {
+		case !trans && cols == nr:
+			for p := range kb {
+				o := (pc+p)*ldb + jc + jr
+				*(*[nr]float32)(panel[p*nr:]) = [nr]float32(b[o : o+nr])
+			}
+		case !trans:
 			for p := range kb {
 				src := b[(pc+p)*ldb+jc+jr:]
 				d := panel[p*nr : p*nr+nr]
 				copy(d[:cols], src[:cols])
 				clear(d[cols:])
 			}
-			continue
-		}
-		if cols < nr {
+		case cols == nr:
+			packBTrans16(panel, b, ldb, pc, jc+jr, kb)
+		default:
 			clear(panel)
-		}
-		for j := range cols {
-			src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kb]
-			for p, v := range src {
-				panel[p*nr+j] = v
+			for j := range cols {
+				src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kb]
+				for p, v := range src {
+					panel[p*nr+j] = v
+				}
 			}
 		}
+	}
+}
+
+// packBTrans16 packs 16 rows j0.. of a row-major B (which op(B) transposes):
+// panel[p*16+j] = b[(j0+j)*ldb+pc+p]. Reading 16 rows side by side writes
+// each panel row in one go.
+func packBTrans16(panel, b []float32, ldb, pc, j0, kb int) {
+	var rows [nr][]float32
+	for j := range rows {
+		o := (j0+j)*ldb + pc
+		rows[j] = b[o : o+kb : o+kb]
+	}
+	r0, r1, r2, r3, r4, r5, r6, r7 := rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7]
+	r8, r9, r10, r11, r12, r13, r14, r15 := rows[8], rows[9], rows[10], rows[11], rows[12], rows[13], rows[14], rows[15]
+	for p := range kb {
+		d := (*[nr]float32)(panel[p*nr:])
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]
+		d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = r8[p], r9[p], r10[p], r11[p], r12[p], r13[p], r14[p], r15[p]
 	}
 }
 
@@ -160,7 +189,15 @@ func packA(dst, a []float32, lda int, trans bool, ic, pc, mb, kb int, alpha floa
 	for ir := 0; ir < mb; ir += mr {
 		panel := dst[ir*kb : ir*kb+kb*mr]
 		rows := min(mr, mb-ir)
-		if trans {
+		switch {
+		case trans && rows == mr:
+			for p := range kb {
+				o := (pc+p)*lda + ic + ir
+				s := (*[mr]float32)(a[o : o+mr])
+				d := (*[mr]float32)(panel[p*mr:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = alpha*s[0], alpha*s[1], alpha*s[2], alpha*s[3], alpha*s[4], alpha*s[5]
+			}
+		case trans:
 			for p := range kb {
 				src := a[(pc+p)*lda+ic+ir:]
 				d := panel[p*mr : p*mr+mr]
@@ -169,15 +206,25 @@ func packA(dst, a []float32, lda int, trans bool, ic, pc, mb, kb int, alpha floa
 				}
 				clear(d[rows:])
 			}
-			continue
-		}
-		if rows < mr {
+		case rows == mr:
+			o := (ic+ir)*lda + pc
+			r0 := a[o : o+kb : o+kb]
+			r1 := a[o+lda : o+lda+kb : o+lda+kb]
+			r2 := a[o+2*lda : o+2*lda+kb : o+2*lda+kb]
+			r3 := a[o+3*lda : o+3*lda+kb : o+3*lda+kb]
+			r4 := a[o+4*lda : o+4*lda+kb : o+4*lda+kb]
+			r5 := a[o+5*lda : o+5*lda+kb : o+5*lda+kb]
+			for p := range kb {
+				d := (*[mr]float32)(panel[p*mr:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = alpha*r0[p], alpha*r1[p], alpha*r2[p], alpha*r3[p], alpha*r4[p], alpha*r5[p]
+			}
+		default:
 			clear(panel)
-		}
-		for i := range rows {
-			src := a[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kb]
-			for p, v := range src {
-				panel[p*mr+i] = alpha * v
+			for i := range rows {
+				src := a[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kb]
+				for p, v := range src {
+					panel[p*mr+i] = alpha * v
+				}
 			}
 		}
 	}

@@ -12,15 +12,23 @@ import "unsafe"
 
 const backend = "openblas"
 
-// OpenBLAS starts with 2 threads, the core count Galen is sized for (and the
-// thread count of the PyTorch reference); by default it would start one per
-// core it sees, which oversubscribes when several goroutines call Sgemm.
-// SetThreads changes it.
-func init() { setThreads(2) }
+// OpenBLAS itself runs single-threaded: Sgemm splits large products across
+// SetThreads goroutines (default 2, the thread count of the PyTorch
+// reference), each calling OpenBLAS on its block of C. OpenBLAS's own thread
+// pool busy-waits between calls and contends when several goroutines call
+// it at once (attention heads, concurrent inference); measured, it spent
+// most of the transformer inference benchmark in sched_yield.
+func init() { C.openblas_set_num_threads(1) }
 
-func setThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
+func setThreads(int) {}
 
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	splitGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, func(m, n int, a, b, c []float32) {
+		cblasSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	})
+}
+
+func cblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ta, tb := uint32(C.CblasNoTrans), uint32(C.CblasNoTrans)
 	if transA {
 		ta = C.CblasTrans
