@@ -288,6 +288,16 @@ var (
 // modifier extensions, which a receiver that does not understand them must
 // not ignore. Primitive extensions ("_birthDate") of known elements pass.
 func (d *decoder) check(path string, obj map[string]any, allowed fieldSet) {
+	clean := true
+	for k := range obj {
+		if !allowed[k] || k == "modifierExtension" {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return // the common case: no sorting, no allocation
+	}
 	for _, k := range sortedKeys(obj) {
 		if k == "modifierExtension" {
 			d.add(CodeNotSupported, join(path, k), "modifier extensions are not supported")

@@ -5,6 +5,10 @@
 //
 //	loadgen -url http://127.0.0.1:8080/v1/outcome/predict -c 16 -n 5000 \
 //	    -body stay.json -H 'Authorization: Bearer ...'
+//
+// With -physionet FILE it builds the body from a PhysioNet 2012 record file
+// instead: plain JSON observations (-form plain) or a FHIR R4 Bundle coded
+// in LOINC (-form fhir), and sets the matching Content-Type.
 package main
 
 import (
@@ -80,7 +84,7 @@ func (f *headerFlag) Set(s string) error {
 func main() {
 	cfg := config{Headers: http.Header{}}
 	hf := &headerFlag{cfg.Headers}
-	var bodyFile, contentType string
+	var bodyFile, contentType, physioNet, form string
 	var asJSON bool
 	flag.StringVar(&cfg.URL, "url", "", "target URL (loopback only), e.g. http://127.0.0.1:8080/v1/outcome/predict")
 	flag.StringVar(&cfg.Method, "method", "", "HTTP method (default POST with -body, else GET)")
@@ -94,9 +98,18 @@ func main() {
 	flag.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "per-request timeout")
 	flag.IntVar(&cfg.ExpectCode, "expect", http.StatusOK, "expected HTTP status; others count as errors")
 	flag.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	flag.StringVar(&physioNet, "physionet", "", "build the body from this PhysioNet 2012 record file")
+	flag.StringVar(&form, "form", "plain", "with -physionet: plain (JSON observations) or fhir (a FHIR R4 Bundle)")
 	flag.Parse()
 
-	if bodyFile != "" {
+	if physioNet != "" {
+		b, ct, err := physioNetBody(physioNet, form)
+		if err != nil {
+			fatal(err)
+		}
+		cfg.Body = b
+		cfg.Headers.Set("Content-Type", ct)
+	} else if bodyFile != "" {
 		b, err := os.ReadFile(bodyFile)
 		if err != nil {
 			fatal(err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -126,6 +127,40 @@ func TestPercentile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := percentile(d, tt.p); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPhysioNetBody(t *testing.T) {
+	dir := t.TempDir()
+	rec := dir + "/1.txt"
+	const record = "Time,Parameter,Value\n00:00,RecordID,1\n00:00,Age,54\n00:00,Gender,0\n00:00,Height,-1\n00:00,ICUType,4\n00:00,Weight,-1\n00:07,HR,73\n01:37,Temp,35.1\n"
+	if err := os.WriteFile(rec, []byte(record), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, form, wantCT string
+		want               []string
+		wantErr            bool
+	}{
+		{"plain", "plain", "application/json", []string{`{"time":"00:07","parameter":"HR","value":73}`, `"Age":54`}, false},
+		{"fhir", "fhir", "application/fhir+json", []string{`"resourceType":"Bundle"`, `"8867-4"`, `"2012-05-01T09:37:00Z"`}, false},
+		{"unknown form", "csv", "", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, ct, err := physioNetBody(rec, tt.form)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if ct != tt.wantCT {
+				t.Errorf("Content-Type %q, want %q", ct, tt.wantCT)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("body lacks %s: %s", w, b)
+				}
 			}
 		})
 	}

@@ -363,3 +363,23 @@ func TestPhysioNetRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecodeAndConvert measures the FHIR path of one real stay:
+// strict decoding of the Bundle JSON and conversion to a stay.
+func BenchmarkDecodeAndConvert(b *testing.B) {
+	stays := readStays(b, 1)
+	js, err := json.Marshal(icustay.BundleFromStay(stays[0], time.Date(2012, 5, 1, 8, 0, 0, 0, time.UTC)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(js)))
+	for b.Loop() {
+		bundle, err := fhir.DecodeBundle(js)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := icustay.FromBundle(bundle, icustay.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Latency of POST /v1/outcome/predict under concurrent load.
+#
+# Builds galen and bench/loadgen, starts `galen serve` on 127.0.0.1 (a free
+# port) with a temporary data directory and GALEN_ADMIN_KEY, sends one real
+# PhysioNet 2012 stay from ../shared/data from CLIENTS concurrent clients,
+# first as plain JSON observations and then as a FHIR R4 Bundle, prints
+# p50/p90/p99 latency and requests per second, and stops the server.
+#
+#   bench/outcome-latency.sh                    # 16 clients, 2000 requests per form
+#   CLIENTS=16 REQUESTS=5000 RECORD=132539 bench/outcome-latency.sh
+set -euo pipefail
+
+CLIENTS=${CLIENTS:-16}
+REQUESTS=${REQUESTS:-2000}
+RECORD=${RECORD:-132539}
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+data=$(cd "$repo/.." && pwd)/shared/data/physionet2012-set-a/set-a.tar.gz
+if [[ ! -f $data ]]; then
+	echo "outcome-latency: $data not found (PhysioNet 2012 set A is needed)" >&2
+	exit 2
+fi
+
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+		kill "$pid"
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+cd "$repo"
+go build -o "$tmp/galen" ./cmd/galen
+go build -o "$tmp/loadgen" ./bench/loadgen
+tar -xzf "$data" -C "$tmp" "set-a/$RECORD.txt"
+
+key="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+GALEN_ADMIN_KEY=$key "$tmp/galen" serve --data-dir "$tmp/data" --addr 127.0.0.1:0 >"$tmp/serve.log" 2>&1 &
+pid=$!
+
+# The server logs its address once it listens; wait for it to be ready.
+addr=""
+for _ in $(seq 1 100); do
+	addr=$(grep -o 'addr=127\.0\.0\.1:[0-9]*' "$tmp/serve.log" | head -1 | cut -d= -f2 || true)
+	if [[ -n $addr ]] && curl -fsS "http://$addr/v2/health/ready" >/dev/null 2>&1; then
+		break
+	fi
+	if ! kill -0 "$pid" 2>/dev/null; then
+		echo "outcome-latency: galen serve exited:" >&2
+		cat "$tmp/serve.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+if [[ -z $addr ]]; then
+	echo "outcome-latency: galen serve did not report its address" >&2
+	cat "$tmp/serve.log" >&2
+	exit 1
+fi
+
+echo "galen $(git -C "$repo" rev-parse --short HEAD) on $addr, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "record $RECORD: $(($(wc -l <"$tmp/set-a/$RECORD.txt") - 1)) lines"
+# cpu_ticks prints the server's user+system CPU time in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+for form in plain fhir; do
+	echo
+	echo "== $form =="
+	before=$(cpu_ticks)
+	"$tmp/loadgen" -url "http://$addr/v1/outcome/predict" -physionet "$tmp/set-a/$RECORD.txt" -form "$form" \
+		-H "Authorization: Bearer $key" -H "Accept: application/json" -c "$CLIENTS" -n "$REQUESTS" -warmup 3
+	after=$(cpu_ticks)
+	# Server CPU per request does not depend on what else runs on the machine.
+	awk -v t=$((after - before)) -v hz="$hz" -v n="$((REQUESTS + 3 * CLIENTS))" \
+		'BEGIN { printf "server CPU: %.1f ms per request (%.0f requests/s per idle core)\n", 1000 * t / hz / n, n * hz / (t > 0 ? t : 1) }'
+done
