@@ -169,3 +169,32 @@ func FuzzInferBody(f *testing.F) {
 		}
 	})
 }
+
+func TestUnmatchedRoutes(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	tests := []struct {
+		name, method, path string
+		wantStatus         int
+		wantError          string
+		wantAllow          string
+	}{
+		{"unknown path", "GET", "/v3/nothing", 404, "no route for GET /v3/nothing", ""},
+		{"trailing slash", "GET", "/v1/models/lin/versions/1/extra", 404, "no route", ""},
+		{"wrong method", "DELETE", "/v2", 405, "method DELETE is not allowed on /v2", "GET, HEAD"},
+		{"wrong method infer", "GET", "/v2/models/lin/infer", 405, "allowed: POST", "POST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := env.do(t, "admin", tt.method, tt.path, "", nil)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, b)
+			}
+			if msg := errorOf(t, resp, b); !strings.Contains(msg, tt.wantError) {
+				t.Errorf("error %q, want containing %q", msg, tt.wantError)
+			}
+			if got := resp.Header.Get("Allow"); got != tt.wantAllow {
+				t.Errorf("Allow %q, want %q", got, tt.wantAllow)
+			}
+		})
+	}
+}

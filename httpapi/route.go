@@ -144,6 +144,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			lat := time.Since(start)
 			s.metrics.observeRequest(rt, sw.status, lat)
+			s.logger.Debug("request", "request_id", ri.id, "method", rt.Method, "route", rt.Pattern, "status", sw.status, "latency_ms", float64(lat.Microseconds())/1000)
 			if rt.Audit && ri.key != nil {
 				s.writeAudit(r.Context(), ri, r.Method, bodyHash, sw.status, lat)
 			}

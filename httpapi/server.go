@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -86,9 +87,9 @@ func New(cfg Config, store galen.Store, models *inference.Manager, logger *slog.
 		return nil, fmt.Errorf("httpapi: openapi: %w", err)
 	}
 	s.openapi = doc
-	s.handler = mux
+	s.handler = s.unmatched(mux)
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           s.handler,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -109,6 +110,49 @@ func registerRoute(mux *http.ServeMux, rt route, h http.Handler) (err error) {
 	mux.Handle(rt.Method+" "+rt.Pattern, h)
 	return nil
 }
+
+// unmatched answers requests that match no route with a JSON 404 or 405
+// (with Allow) instead of the mux's plain text, and counts them.
+func (s *Server) unmatched(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &probeWriter{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		var err error
+		switch probe.status {
+		case http.StatusNotFound:
+			err = galen.Errorf(galen.ENOTFOUND, "no route for %s %s; see /openapi.json", r.Method, r.URL.Path)
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			err = galen.Errorf(galen.EINVALID, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, probe.header.Get("Allow"))
+		default: // a redirect to the clean path, or similar: let the mux answer
+			mux.ServeHTTP(w, r)
+			return
+		}
+		status := errorStatus(galen.ErrorCode(err))
+		if probe.status == http.StatusMethodNotAllowed {
+			status = http.StatusMethodNotAllowed
+		}
+		s.metrics.requests.WithLabelValues("unmatched", r.Method, strconv.Itoa(status)).Inc()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": galen.ErrorMessage(err)})
+	})
+}
+
+// probeWriter records what the mux's own 404 and 405 handlers would answer.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *probeWriter) Header() http.Header         { return w.header }
+func (w *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *probeWriter) WriteHeader(status int)      { w.status = status }
 
 // Handler returns the server's root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
