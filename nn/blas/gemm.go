@@ -1,3 +1,5 @@
+//go:build !openblas
+
 package blas
 
 import (
@@ -10,11 +12,10 @@ import (
 // tile of C in registers. Work is split between up to SetThreads goroutines
 // along the larger of m and n. Without AVX2 and FMA, gonum's Sgemm is used.
 const (
-	mr, nr = 6, 16 // micro-tile
-	kc     = 256   // depth of one packed block
-	mc     = 96    // rows of A per packed block (multiple of mr)
-	nc     = 2048  // columns of B per packed block (multiple of nr)
-	small  = 32768 // m·n·k below which packing does not pay
+	kc    = 256   // depth of one packed block
+	mc    = 96    // rows of A per packed block (multiple of mr)
+	nc    = 2048  // columns of B per packed block (multiple of nr)
+	small = 32768 // m·n·k below which packing does not pay
 )
 
 type packBufs struct{ a, b []float32 }
@@ -32,44 +33,6 @@ func packedGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	splitGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, func(m, n int, a, b, c []float32) {
 		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 	})
-}
-
-// parMin is the least m·n·k worth splitting across goroutines.
-const parMin = 1 << 20
-
-// splitGemm calls part on up to SetThreads disjoint blocks of C, in
-// parallel: the larger of m and n is cut into pieces aligned to the
-// micro-tile, and part gets the matching views of A, B and C (row strides
-// unchanged). Small products run as one part on the calling goroutine.
-func splitGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, part func(m, n int, a, b, c []float32)) {
-	w := int(threads.Load())
-	if w <= 1 || m*n*k < parMin {
-		part(m, n, a, b, c)
-		return
-	}
-	var wg sync.WaitGroup
-	if m >= n {
-		step := (m/w + mr - 1) / mr * mr
-		for i0 := 0; i0 < m; i0 += step {
-			rows := min(step, m-i0)
-			ao := i0 * lda
-			if transA {
-				ao = i0
-			}
-			wg.Go(func() { part(rows, n, a[ao:], b, c[i0*ldc:]) })
-		}
-	} else {
-		step := (n/w + nr - 1) / nr * nr
-		for j0 := 0; j0 < n; j0 += step {
-			cols := min(step, n-j0)
-			bo := j0
-			if transB {
-				bo = j0 * ldb
-			}
-			wg.Go(func() { part(m, cols, a, b[bo:], c[j0:]) })
-		}
-	}
-	wg.Wait()
 }
 
 func scaleC(m, n int, beta float32, c []float32, ldc int) {

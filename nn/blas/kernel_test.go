@@ -1,0 +1,37 @@
+//go:build !openblas
+
+package blas
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestKernel(t *testing.T) {
+	if !hasKernel {
+		t.Skip("no AVX2/FMA micro-kernel on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, k := range []int{1, 2, 7, 256} {
+		a, b := randSlice(rng, mr*k), randSlice(rng, k*nr)
+		const ldc = nr + 3
+		c := randSlice(rng, mr*ldc)
+		want := append([]float32(nil), c...)
+		for i := range mr {
+			for j := range nr {
+				var s float64
+				for p := range k {
+					s += float64(a[p*mr+i]) * float64(b[p*nr+j])
+				}
+				want[i*ldc+j] += float32(s)
+			}
+		}
+		kernel6x16(k, &a[0], &b[0], &c[0], ldc)
+		for i := range c {
+			if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+				t.Fatalf("k=%d: c[%d] = %v, want %v", k, i, c[i], want[i])
+			}
+		}
+	}
+}
