@@ -40,6 +40,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *galen.APIKey) error {
 	if !validHash(k.Hash) {
 		problems = append(problems, "hash must be a lower-case hex SHA-256")
 	}
+	problems = append(problems, textProblems("id", k.ID, "name", k.Name, "prefix", k.Prefix)...)
 	if len(problems) > 0 {
 		return galen.Errorf(galen.EINVALID, "api key: %s", strings.Join(problems, "; "))
 	}
@@ -83,6 +84,9 @@ func scanKey(row pgx.Row) (*galen.APIKey, error) {
 // FindAPIKeyByHash returns the key with the given hash, revoked or not.
 // ENOTFOUND if there is none.
 func (db *DB) FindAPIKeyByHash(ctx context.Context, hash string) (*galen.APIKey, error) {
+	if !validHash(hash) {
+		return nil, galen.Errorf(galen.ENOTFOUND, "api key not found")
+	}
 	k, err := scanKey(db.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = $1`, hash))
 	if noRows(err) {
 		return nil, galen.Errorf(galen.ENOTFOUND, "api key not found")
@@ -109,6 +113,9 @@ func (db *DB) FindAPIKeys(ctx context.Context) ([]*galen.APIKey, error) {
 // RevokeAPIKey marks the key revoked; revoking it again keeps the first
 // time. ENOTFOUND if there is no such key.
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
+	if badText(id) {
+		return galen.Errorf(galen.ENOTFOUND, "api key %q not found", id)
+	}
 	tag, err := db.pool.Exec(ctx, `
 		UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, db.stamp(), id)
 	if err != nil {

@@ -226,3 +226,9 @@ func TestOpenErrors(t *testing.T) {
 		})
 	}
 }
+
+func FuzzStore(f *testing.F) {
+	storetest.Fuzz(f, func(tb testing.TB) storetest.Harness {
+		return storetest.Harness{Store: openTest(tb, freshSchema(tb))}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -32,6 +33,22 @@ func validName(s string) bool {
 	return true
 }
 
+// badText reports whether s cannot be stored as text: PostgreSQL refuses
+// invalid UTF-8 and NUL bytes, and both stores keep to the same rule.
+func badText(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+
+// textProblems names the fields, given as name-value pairs, whose values are
+// not storable text.
+func textProblems(nameValues ...string) []string {
+	var problems []string
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if badText(nameValues[i+1]) {
+			problems = append(problems, nameValues[i]+" must be UTF-8 text without NUL bytes")
+		}
+	}
+	return problems
+}
+
 func allDigits(s string) bool {
 	for _, c := range s {
 		if c < '0' || c > '9' {
@@ -43,6 +60,9 @@ func allDigits(s string) bool {
 
 // FindModelByName returns the model called name. ENOTFOUND if there is none.
 func (db *DB) FindModelByName(ctx context.Context, name string) (*galen.Model, error) {
+	if !validName(name) {
+		return nil, galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
+	}
 	ms, _, err := db.FindModels(ctx, galen.ModelFilter{Name: &name})
 	if err != nil {
 		return nil, err
@@ -58,6 +78,16 @@ func (db *DB) FindModelByName(ctx context.Context, name string) (*galen.Model, e
 func (db *DB) FindModels(ctx context.Context, filter galen.ModelFilter) ([]*galen.Model, int, error) {
 	if err := checkPage(filter.Offset, filter.Limit); err != nil {
 		return nil, 0, err
+	}
+	var problems []string
+	if filter.Name != nil {
+		problems = append(problems, textProblems("name filter", *filter.Name)...)
+	}
+	if filter.Task != nil {
+		problems = append(problems, textProblems("task filter", *filter.Task)...)
+	}
+	if len(problems) > 0 {
+		return nil, 0, galen.Errorf(galen.EINVALID, "find models: %s", strings.Join(problems, "; "))
 	}
 	var c conds
 	if filter.Name != nil {
@@ -94,6 +124,9 @@ func (db *DB) CreateModel(ctx context.Context, m *galen.Model) error {
 		return galen.Errorf(galen.EINVALID,
 			"model name %q must be 1 to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit", m.Name)
 	}
+	if problems := textProblems("task", m.Task, "description", m.Description); len(problems) > 0 {
+		return galen.Errorf(galen.EINVALID, "model: %s", strings.Join(problems, "; "))
+	}
 	now := db.stamp()
 	err := db.pool.QueryRow(ctx, `
 		INSERT INTO models (name, task, description, created_at, updated_at)
@@ -111,6 +144,9 @@ func (db *DB) CreateModel(ctx context.Context, m *galen.Model) error {
 
 // DeleteModel deletes the model with its versions and aliases. ENOTFOUND if absent.
 func (db *DB) DeleteModel(ctx context.Context, name string) error {
+	if !validName(name) {
+		return galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
+	}
 	tag, err := db.pool.Exec(ctx, `DELETE FROM models WHERE name = $1`, name)
 	if err != nil {
 		return internal("delete model", err)
@@ -140,6 +176,13 @@ func checkVersion(v *galen.ModelVersion, artifact []byte) error {
 	if strings.TrimSpace(v.Card.DataLicense) == "" {
 		problems = append(problems, "card.data_license is required")
 	}
+	c := v.Card
+	problems = append(problems, textProblems("format", v.Format, "created_by", v.CreatedBy,
+		"card.task", c.Task, "card.training_data", c.TrainingData, "card.data_license", c.DataLicense,
+		"card.split", c.Split, "card.intended_use", c.IntendedUse, "card.limitations", c.Limitations)...)
+	for name := range c.Metrics {
+		problems = append(problems, textProblems("card.metrics name "+strconv.Quote(name), name)...)
+	}
 	if len(problems) > 0 {
 		return galen.Errorf(galen.EINVALID, "model version: %s", strings.Join(problems, "; "))
 	}
@@ -153,6 +196,9 @@ func checkVersion(v *galen.ModelVersion, artifact []byte) error {
 func (db *DB) CreateModelVersion(ctx context.Context, v *galen.ModelVersion, artifact []byte) error {
 	if err := checkVersion(v, artifact); err != nil {
 		return err
+	}
+	if !validName(v.ModelName) {
+		return galen.Errorf(galen.ENOTFOUND, "model %q not found", v.ModelName)
 	}
 	card, err := json.Marshal(v.Card)
 	if err != nil {
@@ -218,6 +264,9 @@ func scanVersion(row pgx.Row) (*galen.ModelVersion, error) {
 // an alias name. ENOTFOUND if there is no such model or version.
 func (db *DB) FindModelVersion(ctx context.Context, model, version string) (*galen.ModelVersion, error) {
 	var row pgx.Row
+	if !validName(model) || !validName(version) {
+		return nil, db.versionNotFound(ctx, model, version)
+	}
 	if allDigits(version) {
 		n, err := strconv.ParseInt(version, 10, 32)
 		if err != nil { // too large to be a version
@@ -259,6 +308,9 @@ type querier interface {
 
 // modelID returns the id of the named model, ENOTFOUND if there is none.
 func (db *DB) modelID(ctx context.Context, q querier, name string) (int64, error) {
+	if !validName(name) {
+		return 0, galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
+	}
 	var id int64
 	err := q.QueryRow(ctx, `SELECT id FROM models WHERE name = $1`, name).Scan(&id)
 	if noRows(err) {
@@ -299,6 +351,9 @@ func (db *DB) LoadArtifact(ctx context.Context, model string, version int) ([]by
 		want     string
 		size     int64
 	)
+	if !validName(model) {
+		return nil, galen.Errorf(galen.ENOTFOUND, "model %q not found", model)
+	}
 	err := db.pool.QueryRow(ctx, `
 		SELECT v.artifact, v.sha256, v.size
 		FROM model_versions v JOIN models m ON m.id = v.model_id
@@ -321,6 +376,9 @@ func (db *DB) LoadArtifact(ctx context.Context, model string, version int) ([]by
 // lockModel returns the id of the named model and locks its row until the
 // end of tx, so that alias moves on one model happen one after another.
 func (db *DB) lockModel(ctx context.Context, tx pgx.Tx, name string) (int64, error) {
+	if !validName(name) {
+		return 0, galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
+	}
 	var id int64
 	err := tx.QueryRow(ctx, `SELECT id FROM models WHERE name = $1 FOR UPDATE`, name).Scan(&id)
 	if noRows(err) {
@@ -392,6 +450,9 @@ func (db *DB) RollbackAlias(ctx context.Context, model, alias string) (*galen.Al
 	modelID, err := db.lockModel(ctx, tx, model)
 	if err != nil {
 		return nil, err
+	}
+	if !validName(alias) {
+		return nil, galen.Errorf(galen.ENOTFOUND, "model %q has no alias %q", model, alias)
 	}
 	// The two newest moves still in effect: the current one and the one before.
 	rows, err := tx.Query(ctx, `

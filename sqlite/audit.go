@@ -11,6 +11,12 @@ import (
 // CreateAuditEvent appends e to the audit log, setting e.ID, and e.Time if
 // it is zero. Times are kept to the microsecond.
 func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
+	// Whatever a caller sent must not stop the event from being recorded:
+	// text that cannot be stored is repaired, and e shows what was stored.
+	for _, s := range []*string{&e.KeyID, &e.Method, &e.Route, &e.Model, &e.InputSHA256} {
+		*s = storableText(*s)
+	}
+	e.Role = galen.Role(storableText(string(e.Role)))
 	t := e.Time.UTC().Truncate(time.Microsecond)
 	if e.Time.IsZero() {
 		t = db.stamp()
@@ -40,6 +46,16 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 	}
 	if filter.Until != nil {
 		where, args = append(where, "time < ?"), append(args, formatTime(*filter.Until))
+	}
+	var problems []string
+	if filter.KeyID != nil {
+		problems = append(problems, textProblems("key filter", *filter.KeyID)...)
+	}
+	if filter.Model != nil {
+		problems = append(problems, textProblems("model filter", *filter.Model)...)
+	}
+	if len(problems) > 0 {
+		return nil, 0, galen.Errorf(galen.EINVALID, "find audit events: %s", strings.Join(problems, "; "))
 	}
 	if filter.KeyID != nil {
 		where, args = append(where, "key_id = ?"), append(args, *filter.KeyID)
@@ -81,4 +97,12 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 		return nil, 0, internal("find audit events", err)
 	}
 	return events, total, nil
+}
+
+// storableText replaces invalid UTF-8 with U+FFFD and drops NUL bytes.
+func storableText(s string) string {
+	if !badText(s) {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }

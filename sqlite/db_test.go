@@ -189,3 +189,9 @@ func TestOpenErrors(t *testing.T) {
 		})
 	}
 }
+
+func FuzzStore(f *testing.F) {
+	storetest.Fuzz(f, func(tb testing.TB) storetest.Harness {
+		return storetest.Harness{Store: openTest(tb, filepath.Join(tb.TempDir(), "galen.db"))}
+	})
+}

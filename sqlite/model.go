@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/galenhealth/galen"
 )
@@ -31,6 +32,22 @@ func validName(s string) bool {
 	return true
 }
 
+// badText reports whether s cannot be stored as text: PostgreSQL refuses
+// invalid UTF-8 and NUL bytes, and both stores keep to the same rule.
+func badText(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+
+// textProblems names the fields, given as name-value pairs, whose values are
+// not storable text.
+func textProblems(nameValues ...string) []string {
+	var problems []string
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if badText(nameValues[i+1]) {
+			problems = append(problems, nameValues[i]+" must be UTF-8 text without NUL bytes")
+		}
+	}
+	return problems
+}
+
 func allDigits(s string) bool {
 	for _, c := range s {
 		if c < '0' || c > '9' {
@@ -50,6 +67,9 @@ func checkModelName(name string) error {
 
 // FindModelByName returns the model called name. ENOTFOUND if there is none.
 func (db *DB) FindModelByName(ctx context.Context, name string) (*galen.Model, error) {
+	if !validName(name) {
+		return nil, galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
+	}
 	ms, _, err := db.findModels(ctx, galen.ModelFilter{Name: &name})
 	if err != nil {
 		return nil, err
@@ -69,6 +89,16 @@ func (db *DB) FindModels(ctx context.Context, filter galen.ModelFilter) ([]*gale
 func (db *DB) findModels(ctx context.Context, filter galen.ModelFilter) ([]*galen.Model, int, error) {
 	if err := checkPage(filter.Offset, filter.Limit); err != nil {
 		return nil, 0, err
+	}
+	var problems []string
+	if filter.Name != nil {
+		problems = append(problems, textProblems("name filter", *filter.Name)...)
+	}
+	if filter.Task != nil {
+		problems = append(problems, textProblems("task filter", *filter.Task)...)
+	}
+	if len(problems) > 0 {
+		return nil, 0, galen.Errorf(galen.EINVALID, "find models: %s", strings.Join(problems, "; "))
 	}
 	where, args := []string{"1 = 1"}, []any{}
 	if filter.Name != nil {
@@ -118,6 +148,9 @@ func (db *DB) CreateModel(ctx context.Context, m *galen.Model) error {
 	if err := checkModelName(m.Name); err != nil {
 		return err
 	}
+	if problems := textProblems("task", m.Task, "description", m.Description); len(problems) > 0 {
+		return galen.Errorf(galen.EINVALID, "model: %s", strings.Join(problems, "; "))
+	}
 	now := db.stamp()
 	err := db.db.QueryRowContext(ctx, `
 		INSERT INTO models (name, task, description, created_at, updated_at)
@@ -135,6 +168,9 @@ func (db *DB) CreateModel(ctx context.Context, m *galen.Model) error {
 
 // DeleteModel deletes the model with its versions and aliases. ENOTFOUND if absent.
 func (db *DB) DeleteModel(ctx context.Context, name string) error {
+	if !validName(name) {
+		return galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
+	}
 	res, err := db.db.ExecContext(ctx, `DELETE FROM models WHERE name = ?`, name)
 	if err != nil {
 		return internal("delete model", err)
@@ -166,6 +202,13 @@ func checkVersion(v *galen.ModelVersion, artifact []byte) error {
 	if strings.TrimSpace(v.Card.DataLicense) == "" {
 		problems = append(problems, "card.data_license is required")
 	}
+	c := v.Card
+	problems = append(problems, textProblems("format", v.Format, "created_by", v.CreatedBy,
+		"card.task", c.Task, "card.training_data", c.TrainingData, "card.data_license", c.DataLicense,
+		"card.split", c.Split, "card.intended_use", c.IntendedUse, "card.limitations", c.Limitations)...)
+	for name := range c.Metrics {
+		problems = append(problems, textProblems("card.metrics name "+strconv.Quote(name), name)...)
+	}
 	if len(problems) > 0 {
 		return galen.Errorf(galen.EINVALID, "model version: %s", strings.Join(problems, "; "))
 	}
@@ -179,6 +222,9 @@ func checkVersion(v *galen.ModelVersion, artifact []byte) error {
 func (db *DB) CreateModelVersion(ctx context.Context, v *galen.ModelVersion, artifact []byte) error {
 	if err := checkVersion(v, artifact); err != nil {
 		return err
+	}
+	if !validName(v.ModelName) {
+		return galen.Errorf(galen.ENOTFOUND, "model %q not found", v.ModelName)
 	}
 	card, err := json.Marshal(v.Card)
 	if err != nil {
@@ -247,6 +293,9 @@ func scanVersion(row interface{ Scan(...any) error }) (*galen.ModelVersion, erro
 // an alias name. ENOTFOUND if there is no such model or version.
 func (db *DB) FindModelVersion(ctx context.Context, model, version string) (*galen.ModelVersion, error) {
 	var row *sql.Row
+	if !validName(model) || !validName(version) {
+		return nil, db.versionNotFound(ctx, model, version)
+	}
 	if allDigits(version) {
 		n, err := strconv.Atoi(version)
 		if err != nil { // too large to be a version
@@ -283,6 +332,9 @@ func (db *DB) versionNotFound(ctx context.Context, model, version string) error 
 
 // modelID returns the id of the named model, ENOTFOUND if there is none.
 func (db *DB) modelID(ctx context.Context, name string) (int64, error) {
+	if !validName(name) {
+		return 0, galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
+	}
 	var id int64
 	err := db.db.QueryRowContext(ctx, `SELECT id FROM models WHERE name = ?`, name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -331,6 +383,9 @@ func (db *DB) LoadArtifact(ctx context.Context, model string, version int) ([]by
 		want     string
 		size     int64
 	)
+	if !validName(model) {
+		return nil, galen.Errorf(galen.ENOTFOUND, "model %q not found", model)
+	}
 	err := db.db.QueryRowContext(ctx, `
 		SELECT v.artifact, v.sha256, v.size
 		FROM model_versions v JOIN models m ON m.id = v.model_id
@@ -364,9 +419,13 @@ func (db *DB) SetAlias(ctx context.Context, model, alias string, version int) (*
 	}
 	defer tx.Rollback()
 	var modelID int64
-	err = tx.QueryRowContext(ctx, `
-		SELECT m.id FROM models m JOIN model_versions v ON v.model_id = m.id
-		WHERE m.name = ? AND v.version = ?`, model, version).Scan(&modelID)
+	if validName(model) {
+		err = tx.QueryRowContext(ctx, `
+			SELECT m.id FROM models m JOIN model_versions v ON v.model_id = m.id
+			WHERE m.name = ? AND v.version = ?`, model, version).Scan(&modelID)
+	} else {
+		err = sql.ErrNoRows
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.versionNotFound(ctx, model, strconv.Itoa(version))
 	}
@@ -406,12 +465,19 @@ func (db *DB) RollbackAlias(ctx context.Context, model, alias string) (*galen.Al
 	}
 	defer tx.Rollback()
 	var modelID int64
-	err = tx.QueryRowContext(ctx, `SELECT id FROM models WHERE name = ?`, model).Scan(&modelID)
+	if validName(model) {
+		err = tx.QueryRowContext(ctx, `SELECT id FROM models WHERE name = ?`, model).Scan(&modelID)
+	} else {
+		err = sql.ErrNoRows
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, galen.Errorf(galen.ENOTFOUND, "model %q not found", model)
 	}
 	if err != nil {
 		return nil, internal("roll back alias", err)
+	}
+	if !validName(alias) {
+		return nil, galen.Errorf(galen.ENOTFOUND, "model %q has no alias %q", model, alias)
 	}
 	// The two newest moves still in effect: the current one and the one before.
 	rows, err := tx.QueryContext(ctx, `
