@@ -435,3 +435,29 @@ func BenchmarkOutcomePredict(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOutcomeCompute separates the model's share of a request: Risk
+// alone (one pass, what OIP v2 infer runs) and Predict with its occlusion
+// explanation (one pass per observed variable and descriptor).
+func BenchmarkOutcomeCompute(b *testing.B) {
+	m, err := outcome.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stay := sampleStay()
+	ctx := context.Background()
+	b.Run("risk", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := m.Risk(ctx, stay); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("predict", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := m.Predict(ctx, stay); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
