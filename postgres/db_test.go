@@ -232,3 +232,9 @@ func FuzzStore(f *testing.F) {
 		return storetest.Harness{Store: openTest(tb, freshSchema(tb))}
 	})
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(tb testing.TB) storetest.Harness {
+		return storetest.Harness{Store: openTest(tb, freshSchema(tb))}
+	})
+}

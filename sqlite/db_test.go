@@ -195,3 +195,9 @@ func FuzzStore(f *testing.F) {
 		return storetest.Harness{Store: openTest(tb, filepath.Join(tb.TempDir(), "galen.db"))}
 	})
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(tb testing.TB) storetest.Harness {
+		return storetest.Harness{Store: openTest(tb, filepath.Join(tb.TempDir(), "galen.db"))}
+	})
+}
