@@ -38,6 +38,29 @@ apt_get() {
 	return 1
 }
 
+# wait_for_apt waits while apt or dpkg runs (a provisioning job may be
+# installing PostgreSQL right now: its package scripts create the cluster).
+wait_for_apt() {
+	local i comm busy
+	for i in $(seq 1 240); do
+		busy=
+		for comm in /proc/[0-9]*/comm; do
+			case "$(cat "$comm" 2>/dev/null)" in
+			apt | apt-get | dpkg) busy=1 && break ;;
+			esac
+		done
+		if [ -z "$busy" ]; then
+			return 0
+		fi
+		if [ "$i" = 1 ]; then
+			echo "start-postgres: waiting for a running apt/dpkg to finish" >&2
+		fi
+		sleep 5
+	done
+	echo "start-postgres: apt/dpkg still running after 20 min; going on" >&2
+}
+
+wait_for_apt
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 	echo "start-postgres: installing postgresql from apt" >&2
 	export DEBIAN_FRONTEND=noninteractive
