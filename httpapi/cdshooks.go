@@ -199,7 +199,10 @@ func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cd
 		}
 		bundle.Entry = append([]fhir.BundleEntry{{Resource: p}}, bundle.Entry...)
 	}
-	conv, err := icustay.FromBundle(bundle, icustay.Options{})
+	conv, err := icustay.FromBundle(bundle, icustay.Options{PatientID: req.ContextString("patientId")})
+	if fe, ok := err.(*fhir.Error); ok && mixesPatients(fe) {
+		return nil, prefixIssues(err, "prefetch.")
+	}
 	if err != nil {
 		// Not enough usable data is an answer, not a failure: say so.
 		label := "Galen ICU mortality model"
@@ -228,6 +231,17 @@ func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cd
 
 func sourceLabel(v *galen.ModelVersion) string {
 	return fmt.Sprintf("Galen ICU mortality model v%d", v.Version)
+}
+
+// mixesPatients reports whether a conversion failed because the data are
+// about another patient, or more than one: a request error, not a card.
+func mixesPatients(fe *fhir.Error) bool {
+	for _, i := range fe.Issues {
+		if i.Severity == fhir.SeverityError && i.Code == fhir.CodeInvalid {
+			return true
+		}
+	}
+	return false
 }
 
 // prefixIssues puts a prefix before the paths of a *fhir.Error's issues.

@@ -102,6 +102,10 @@ func TestCDSICUMortality(t *testing.T) {
 			[]string{"prefetch.observations.Bundle.type"}},
 		{"patient prefetch of the wrong type", galen.RoleClinician, "application/json", hookRequest(t, map[string]any{"patient": obs, "observations": obs}, ""), 400, "",
 			[]string{"prefetch.patient.resourceType"}},
+		{"observations about another patient", galen.RoleClinician, "application/json", hookRequest(t, map[string]any{"observations": json.RawMessage(strings.ReplaceAll(string(mustJSON(t, obs)), "Patient/p1", "Patient/p2"))}, ""), 400, "",
+			[]string{"another patient"}},
+		{"prefetched Patient is not the context patient", galen.RoleClinician, "application/json", hookRequest(t, map[string]any{"patient": &fhir.Patient{ID: "p9"}, "observations": obs}, ""), 400, "",
+			[]string{"not the patient of the request"}},
 		{"malformed request", galen.RoleClinician, "application/json", []byte(`{"hook":`), 400, "", []string{"malformed JSON"}},
 		{"request problems", galen.RoleClinician, "application/json", []byte(`{"hook":"patient-view","context":{"userId":"u"}}`), 400, "", []string{"hookInstance", "context.patientId"}},
 		{"wrong hook", galen.RoleClinician, "application/json", []byte(`{"hook":"order-sign","hookInstance":"x","context":{"userId":"u","patientId":"p","draftOrders":{}}}`), 400, "", []string{"answers patient-view"}},
@@ -139,6 +143,15 @@ func TestCDSICUMortality(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustJSON(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
 
 func mustTime(tb testing.TB, s string) time.Time {

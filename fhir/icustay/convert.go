@@ -17,6 +17,10 @@ type Options struct {
 	// Admission is the time of ICU admission, from which observation times
 	// are counted. Zero means the time of the earliest usable observation.
 	Admission time.Time
+	// PatientID, when set, is the patient the data must be about (e.g. the
+	// CDS Hooks context.patientId): a Patient or an Observation subject
+	// naming another patient is an error.
+	PatientID string
 }
 
 // Result is a Bundle converted to a stay.
@@ -49,6 +53,8 @@ type converter struct {
 	patPath string
 	ignored map[string]int // resource types ignored, with counts
 	entries int
+	patURL  string            // fullUrl of the Patient entry
+	subject map[string]string // subject reference -> path of its first use
 }
 
 func (c *converter) warn(code, path, format string, args ...any) {
@@ -71,7 +77,7 @@ func (c *converter) fail(code, path, format string, args ...any) {
 // every problem when the Bundle is empty, has no usable observation, or has
 // more than one Patient.
 func FromBundle(b *fhir.Bundle, opt Options) (*Result, error) {
-	c := &converter{opt: opt, ignored: map[string]int{}}
+	c := &converter{opt: opt, ignored: map[string]int{}, subject: map[string]string{}}
 	if b != nil {
 		c.entries = len(b.Entry)
 	}
@@ -86,6 +92,9 @@ func FromBundle(b *fhir.Bundle, opt Options) (*Result, error) {
 			c.warn(fhir.CodeIncomplete, "Bundle.entry["+strconv.Itoa(i)+"]", "entry without a resource ignored")
 		case *fhir.Patient:
 			c.addPatient(path, r)
+			if c.patPath == path {
+				c.patURL = e.FullURL
+			}
 		case *fhir.Observation:
 			c.addObservation(path, r)
 		default:
@@ -95,6 +104,7 @@ func FromBundle(b *fhir.Bundle, opt Options) (*Result, error) {
 	for _, t := range sortedKeys(c.ignored) {
 		c.warn(fhir.CodeNotSupported, "Bundle.entry", "%d %s resource(s) ignored", c.ignored[t], t)
 	}
+	c.checkSubjects()
 	return c.finish()
 }
 
@@ -125,6 +135,11 @@ func (c *converter) addObservation(path string, o *fhir.Observation) {
 	default:
 		c.warn(fhir.CodeProcessing, path+".status", "status %q: observation ignored", o.Status)
 		return
+	}
+	if o.Subject != nil && o.Subject.Reference != "" {
+		if _, seen := c.subject[o.Subject.Reference]; !seen {
+			c.subject[o.Subject.Reference] = path + ".subject"
+		}
 	}
 	at, ok := c.time(path, o)
 	if len(o.Component) > 0 && o.ValueQuantity == nil && o.ValueInteger == nil && o.ValueBoolean == nil {
@@ -157,6 +172,61 @@ func (c *converter) addObservation(path string, o *fhir.Observation) {
 	if c.value(path, code, at, o.ValueQuantity, o.ValueInteger, o.ValueBoolean, o.DataAbsentReason, o.ValueCodeableConcept != nil || o.ValueString != "") && o.ID != "" {
 		c.basis = append(c.basis, fhir.Reference{Reference: "Observation/" + o.ID})
 	}
+}
+
+// patientRef reduces a reference to "Patient/<id>" when it names a
+// Patient by a relative or absolute URL, and returns it unchanged otherwise.
+func patientRef(ref string) string {
+	if i := strings.LastIndex(ref, "Patient/"); i >= 0 && (i == 0 || ref[i-1] == '/') {
+		id := ref[i+len("Patient/"):]
+		if j := strings.IndexByte(id, '/'); j >= 0 { // Patient/1/_history/2
+			id = id[:j]
+		}
+		return "Patient/" + id
+	}
+	return ref
+}
+
+// checkSubjects makes sure all data are about one patient: the bundle's
+// Patient, the expected PatientID, and every Observation subject.
+func (c *converter) checkSubjects() {
+	want := map[string]bool{}
+	if c.opt.PatientID != "" {
+		want["Patient/"+c.opt.PatientID] = true
+		if c.patient != nil && c.patient.ID != "" && c.patient.ID != c.opt.PatientID {
+			c.fail(fhir.CodeInvalid, c.patPath+".id", "the Patient is not the patient of the request (context.patientId)")
+			return
+		}
+	}
+	if c.patient != nil {
+		if c.patient.ID != "" {
+			want["Patient/"+c.patient.ID] = true
+		}
+		if c.patURL != "" {
+			want[c.patURL] = true
+		}
+	}
+	seen := map[string]string{}
+	for _, ref := range sortedKeysS(c.subject) {
+		norm := patientRef(ref)
+		if len(want) > 0 && !want[norm] && !want[ref] {
+			c.fail(fhir.CodeInvalid, c.subject[ref], "the Observation is about another patient than the Patient of the request; send one patient's data")
+			return
+		}
+		seen[norm] = c.subject[ref]
+	}
+	if len(seen) > 1 && len(want) == 0 {
+		c.fail(fhir.CodeInvalid, "Bundle.entry", "Observations about %d different subjects; send one patient's data", len(seen))
+	}
+}
+
+func sortedKeysS(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 // code finds the variable of a CodeableConcept. Unknown codes are reported

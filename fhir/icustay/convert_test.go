@@ -180,6 +180,10 @@ func obs(code, time, value string) string {
 
 const hr = `,"valueQuantity":{"value":80,"unit":"/min"}`
 
+func obsAbout(subject, time string) string {
+	return `{"resourceType":"Observation","status":"final","subject":{"reference":"` + subject + `"},"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"effectiveDateTime":"` + time + `"` + hr + `}`
+}
+
 func TestFromBundleProblems(t *testing.T) {
 	const t0, t1 = "2012-05-01T08:00:00Z", "2012-05-01T09:30:00+01:00"
 	adm := time.Date(2012, 5, 1, 8, 0, 0, 0, time.UTC)
@@ -207,6 +211,15 @@ func TestFromBundleProblems(t *testing.T) {
 		{"text value", bundleOf(obs("8867-4", t0, hr), obs("8867-4", t0, `,"valueString":"fast"`)), icustay.Options{}, false, "Bundle.entry[1].resource", "not a number", 1},
 		{"two patients", bundleOf(`{"resourceType":"Patient","id":"a"}`, `{"resourceType":"Patient","id":"b"}`, obs("8867-4", t0, hr)), icustay.Options{}, true, "Bundle.entry[1].resource", "more than one Patient", 0},
 		{"censored value", bundleOf(obs("6598-7", t0, `,"valueQuantity":{"value":0.01,"comparator":"<","unit":"ng/mL"}`)), icustay.Options{}, false, "Bundle.entry[0].resource.valueQuantity.comparator", "used as", 1},
+		{"two subjects", bundleOf(obsAbout("Patient/a", t0), obsAbout("Patient/b", t0)), icustay.Options{}, true, "Bundle.entry", "2 different subjects", 0},
+		{"observation about another patient", bundleOf(`{"resourceType":"Patient","id":"a"}`, obsAbout("Patient/a", t0), obsAbout("Patient/b", t0)), icustay.Options{}, true,
+			"Bundle.entry[2].resource.subject", "another patient", 0},
+		{"not the patient of the request", bundleOf(`{"resourceType":"Patient","id":"a"}`, obsAbout("Patient/a", t0)), icustay.Options{PatientID: "b"}, true,
+			"Bundle.entry[0].resource.id", "not the patient of the request", 0},
+		{"subject not the patient of the request", bundleOf(obsAbout("Patient/a", t0)), icustay.Options{PatientID: "b"}, true,
+			"Bundle.entry[0].resource.subject", "another patient", 0},
+		{"absolute and versioned references to the same patient", bundleOf(`{"resourceType":"Patient","id":"a"}`, obsAbout("https://fhir.example.org/r4/Patient/a", t0),
+			obsAbout("Patient/a/_history/3", t1), obsAbout("Patient/a", t1)), icustay.Options{PatientID: "a"}, false, "Bundle", "descriptor(s)", 3},
 		{"unknown gender", bundleOf(`{"resourceType":"Patient","gender":"other"}`, obs("8867-4", t0, hr)), icustay.Options{}, false, "Bundle.entry[0].resource.gender", "no PhysioNet", 1},
 	}
 	for _, tt := range tests {
