@@ -26,16 +26,51 @@
 // programming error. Where outside input reaches a model, wrap the call in
 // [Catch] to get a galen EINVALID error instead.
 //
+// # What there is
+//
+// Ops (methods of *Tape, each with a backward pass): MatMul, BatchMatMul
+// (with transposes), Linear; Add, Sub, Mul, Div with NumPy broadcasting;
+// Scale, AddScalar, Exp, Log, Tanh, Sigmoid, ReLU, GELU (erf form);
+// Softmax, LogSoftmax (last axis); Sum, Mean, Max and their ...Axis forms;
+// Reshape (a view), Transpose, Permute, Narrow, Concat; Embedding (gather of
+// rows), MaskedFill; LayerNorm; Dropout; losses CrossEntropy (class
+// weights, ignored negative targets), BCEWithLogits (pos_weight), MSE.
+//
+// Layers (each a Module with PyTorch state_dict names): Linear, Embedding,
+// LayerNorm, Dropout, MultiheadAttention (packed in_proj_weight [3D, D],
+// key-padding mask, fused attention), TransformerEncoderLayer and
+// TransformerEncoder (post-norm by default, relu or gelu), LSTM and GRU
+// (batch-first, PyTorch gate order and weight layout, per-sequence lengths).
+//
+// Training: SGD (momentum) and AdamW (PyTorch semantics, decoupled weight
+// decay), Schedule (linear warm-up, then cosine or linear decay),
+// ClipGradNorm. Optimiser state is exposed as named tensors (State) for
+// checkpoints. With the same seeds, a training run is bitwise repeatable:
+// parallel loops split work by size only and never change the order of a
+// sum (the matrix-multiply backend must do the same).
+//
 // # A training step
 //
-//	model := nn.NewTransformerEncoder(...)         // layers draw weights from a seeded rand
+// A model is a struct of layers with a Forward method and a Parameters
+// method that prefixes each layer's names:
+//
+//	func (m *Classifier) Parameters() []nn.NamedParam {
+//		ps := nn.Prefix("tok", m.Tok.Parameters())             // "tok.weight"
+//		ps = append(ps, nn.Prefix("enc", m.Enc.Parameters())...) // "enc.layers.0.self_attn.in_proj_weight"
+//		return append(ps, nn.Prefix("out", m.Out.Parameters())...)
+//	}
+//
 //	params := model.Parameters()
 //	opt := nn.NewAdamW(params, nn.AdamWConfig{LR: 1e-3, WeightDecay: 0.01})
+//	sched := nn.Schedule{Base: 1e-3, Warmup: 100, Total: steps, Decay: nn.Cosine}
 //	tp := nn.NewTape()
-//	tp.Seed(seed)                                  // dropout masks
+//	tp.Seed(seed) // dropout masks
 //	for step := range steps {
+//		if err := ctx.Err(); err != nil {
+//			return err
+//		}
 //		tp.Reset()
-//		logits := model.Forward(tp, x, pad)
+//		logits := model.Forward(tp, ids, pad)
 //		loss := tp.CrossEntropy(logits, labels, nil)
 //		tp.Backward(loss)
 //		nn.ClipGradNorm(params, 1)
@@ -43,6 +78,9 @@
 //		opt.Step()
 //		opt.ZeroGrad()
 //	}
+//
+// Serving: tp := nn.AcquireTape(); out := model.Forward(tp, ...); copy the
+// result out; tp.Release().
 //
 // # Adding an op
 //

@@ -67,6 +67,29 @@ func (o *SGD) Step() {
 // ZeroGrad clears the gradients.
 func (o *SGD) ZeroGrad() { ZeroGrad(o.params) }
 
+// Steps returns the number of steps taken.
+func (o *SGD) Steps() int { return o.steps }
+
+// SetSteps sets the step count, for resuming from a checkpoint.
+func (o *SGD) SetSteps(n int) { o.steps = n }
+
+// State returns the momentum buffers as "<param>.momentum_buffer" (none
+// without momentum), allocating them if needed so that a checkpoint can
+// restore them.
+func (o *SGD) State() []NamedParam {
+	if o.cfg.Momentum == 0 {
+		return nil
+	}
+	out := make([]NamedParam, len(o.params))
+	for k, p := range o.params {
+		if o.bufs[k] == nil {
+			o.bufs[k] = make([]float32, len(p.Tensor.Data))
+		}
+		out[k] = NamedParam{p.Name + ".momentum_buffer", FromSlice(o.bufs[k], p.Tensor.Shape...)}
+	}
+	return out
+}
+
 // SetLR sets the learning rate.
 func (o *SGD) SetLR(lr float64) { o.cfg.LR = lr }
 

@@ -41,10 +41,10 @@ func New(shape ...int) *Tensor {
 }
 
 // FromSlice returns a tensor that uses data (not a copy) with the given shape.
-// It panics if len(data) does not match the shape.
+// It panics with a *ShapeError if len(data) does not match the shape.
 func FromSlice(data []float32, shape ...int) *Tensor {
 	if n := numel(shape); n != len(data) {
-		panic(fmt.Sprintf("nn: FromSlice: %d values for shape %v (%d)", len(data), shape, n))
+		shapeErr("FromSlice", "%d values for shape %v (%d)", len(data), shape, n)
 	}
 	return &Tensor{Shape: slices.Clone(shape), Data: data}
 }
@@ -89,7 +89,7 @@ func (t *Tensor) Dim(i int) int {
 // Item returns the value of a one-element tensor.
 func (t *Tensor) Item() float32 {
 	if len(t.Data) != 1 {
-		panic(fmt.Sprintf("nn: Item on a tensor of shape %v", t.Shape))
+		shapeErr("Item", "tensor of shape %v has %d elements", t.Shape, len(t.Data))
 	}
 	return t.Data[0]
 }
@@ -154,7 +154,7 @@ func numel(shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("nn: negative size in shape %v", shape))
+			shapeErr("shape", "negative size in %v", shape)
 		}
 		n *= d
 	}
