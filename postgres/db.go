@@ -2,7 +2,8 @@
 // for running several galen replicas on one database. Migrations are embedded
 // and applied under an advisory lock, so replicas may start at the same time.
 // Tables live in the first schema of the connection's search_path, which the
-// URL may set: postgres://.../db?search_path=galen.
+// URL may set, as it may the pool size:
+// postgres://user:pass@host/db?search_path=galen&pool_max_conns=20.
 package postgres
 
 import (

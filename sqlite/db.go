@@ -24,6 +24,9 @@ import (
 	"github.com/galenhealth/galen"
 )
 
+// maxConns bounds the connections to the database file.
+const maxConns = 8
+
 //go:embed migrations/*.sql
 var migrations embed.FS
 
@@ -55,6 +58,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	// Each connection is a SQLite handle with its own page cache: keep a
+	// few, and keep them open. No method holds more than one at a time.
+	sdb.SetMaxOpenConns(maxConns)
+	sdb.SetMaxIdleConns(maxConns)
 	db := &DB{db: sdb, now: time.Now}
 	if _, err := db.migrate(ctx); err != nil {
 		sdb.Close()

@@ -427,6 +427,7 @@ func (db *DB) SetAlias(ctx context.Context, model, alias string, version int) (*
 		err = sql.ErrNoRows
 	}
 	if errors.Is(err, sql.ErrNoRows) {
+		tx.Rollback() // versionNotFound needs a connection of its own
 		return nil, db.versionNotFound(ctx, model, strconv.Itoa(version))
 	}
 	if err != nil {

@@ -57,6 +57,7 @@ func Run(t *testing.T, open Open) {
 		{"LoadArtifact", testLoadArtifact},
 		{"Aliases", testAliases},
 		{"AliasHistory", testAliasHistory},
+		{"ConcurrentAliases", testConcurrentAliases},
 		{"APIKeys", testAPIKeys},
 		{"Audit", testAudit},
 		{"AuditAppendOnly", testAuditAppendOnly},
@@ -689,6 +690,64 @@ func testAliasHistory(t *testing.T, open Open) {
 		_, err := s.RollbackAlias(ctx, "nope", "production")
 		wantCode(t, err, galen.ENOTFOUND)
 	})
+}
+
+// testConcurrentAliases moves one alias from many goroutines at once, some
+// to a version that does not exist; every move must be kept in the history.
+func testConcurrentAliases(t *testing.T, open Open) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a deadlock fails, not hangs
+	defer cancel()
+	s := open(t).Store
+	mustCreateModel(t, s, "m", "outcome")
+	for range 3 {
+		mustCreateVersion(t, s, "m", []byte("w"))
+	}
+	const n = 24
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		set  int
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			version, want := 2+i%2, ""
+			if i%3 == 0 {
+				version, want = 99, galen.ENOTFOUND
+			}
+			_, err := s.SetAlias(ctx, "m", "production", version)
+			mu.Lock()
+			defer mu.Unlock()
+			if galen.ErrorCode(err) != want {
+				errs = append(errs, fmt.Errorf("SetAlias(%d): %v, want code %q", version, err, want))
+			} else if err == nil {
+				set++
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Error(err)
+	}
+	rollbacks := 0
+	for {
+		a, err := s.RollbackAlias(ctx, "m", "production")
+		if galen.ErrorCode(err) == galen.ENOTFOUND {
+			break
+		}
+		if err != nil {
+			t.Fatalf("RollbackAlias: %v", err)
+		}
+		if a.Version != 2 && a.Version != 3 {
+			t.Fatalf("rolled back to version %d, which no move set", a.Version)
+		}
+		rollbacks++
+	}
+	if rollbacks != set-1 {
+		t.Errorf("%d moves allowed %d rollbacks, want %d", set, rollbacks, set-1)
+	}
 }
 
 var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
