@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -171,6 +172,20 @@ func TestAuditAppendOnlyInSQL(t *testing.T) {
 	_, total, err := db.FindAuditEvents(ctx, galen.AuditFilter{})
 	if err != nil || total != 1 {
 		t.Errorf("audit log has %d events (%v), want 1", total, err)
+	}
+}
+
+// TestOpenPath checks that characters with a meaning in URIs are taken
+// literally in the path.
+func TestOpenPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a b#c?d%e&f")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "galen.db")
+	openTest(t, path)
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at %q: %v", path, err)
 	}
 }
 
