@@ -21,7 +21,9 @@ type AuditEvent struct {
 	LatencyMS    float64   `json:"latency_ms"`
 }
 
-// AuditFilter selects audit events. Zero fields match everything.
+// AuditFilter selects audit events. Zero fields match everything. Since is
+// inclusive and Until exclusive; a Limit of 0 means no limit; a negative
+// Offset or Limit is EINVALID.
 type AuditFilter struct {
 	Since  *time.Time
 	Until  *time.Time

@@ -74,8 +74,8 @@ type ModelService interface {
 
 	// CreateModelVersion stores artifact as the next version of the model
 	// named v.ModelName, setting v.Version, v.SHA256, v.Size and v.CreatedAt.
-	// Returns ENOTFOUND for an unknown model and EINVALID for an empty artifact
-	// or a card without task, training data or license.
+	// Returns ENOTFOUND for an unknown model and EINVALID for an empty artifact,
+	// a missing Format, or a card without task, training data or license.
 	CreateModelVersion(ctx context.Context, v *ModelVersion, artifact []byte) error
 	// FindModelVersion returns one version; version may be a number or an
 	// alias name. ENOTFOUND if absent.
