@@ -70,12 +70,14 @@
 // The baseline is an L2 logistic regression (full-batch Adam, strength
 // chosen on validation AUROC) on, per variable, the normalised mean, min,
 // max, first and last value, log(1+count) and an observed flag, plus the
-// static descriptors. The recurrent model is an ensemble of GRU-D networks
-// ([GRUD]) trained with BCE-with-logits (pos_weight = survivors/deaths),
-// AdamW, gradient clipping and early stopping on validation AUROC. Each is
-// Platt-scaled on validation; the shipped model blends their calibrated
-// log-odds with a weight chosen on validation AUROC and is Platt-scaled
-// again. The decision threshold flags the training death rate of the
+// static descriptors. The recurrent model is an ensemble of three GRU-D
+// networks ([GRUD]) trained with BCE-with-logits (pos_weight =
+// survivors/deaths), AdamW, gradient clipping and early stopping on
+// validation AUROC. A third component, gradient-boosted trees ([Trees]) on
+// the same summary features, can be left out (TrainConfig.NoTrees). Each
+// component is Platt-scaled on validation; the shipped model blends their
+// calibrated log-odds with weights chosen on validation AUROC (grid of step
+// 0.25) and is Platt-scaled again. The decision threshold flags the training death rate of the
 // validation stays (there false positives equal false negatives, so
 // sensitivity equals positive predictivity, the Event-1 balance point); the
 // "low" band ends where validation sensitivity is 90 %.

@@ -19,7 +19,8 @@ func randomModel(tb testing.TB) *Model {
 		lr.W[i] = r.NormFloat64() * 0.1
 	}
 	a := artifact{Format: Format, Config: Config{}.withDefaults(), Norm: FitNormalizer([]*Stay{exampleStay()}, Config{}),
-		Logistic: lr, Blend: 0.6, CalibLR: evaluation.Platt{A: 1}, CalibGRUD: evaluation.Platt{A: 1}, Calib: evaluation.Platt{A: 1.2, B: -0.3},
+		Logistic: lr, Weights: Weights{Logistic: 0.3, GRUD: 0.5, Trees: 0.2},
+		Trees: &Trees{Base: 0.1, Rate: 1, Nodes: [][]node{{{Feature: variableIndex["HR"] * len(summaryStats), Threshold: 0.5, Left: 1, Right: 2}, {Feature: -1, Value: -0.5}, {Feature: -1, Value: 0.7}}}}, CalibLR: evaluation.Platt{A: 1}, CalibGRUD: evaluation.Platt{A: 1}, Calib: evaluation.Platt{A: 1.2, B: -0.3},
 		Threshold: 0.3, LowCut: 0.1}
 	for k := range 2 {
 		g := NewGRUD(len(variables), 8, len(StaticNames), uint64(k+1))
@@ -46,9 +47,11 @@ func TestFastMatchesTape(t *testing.T) {
 	c := clean(s, m.a.Config)
 	risk, _, _, contribs := m.scores(&c, true)
 	tapeRisk := func(skip int, skipDesc string) float64 {
-		zl := m.a.Logistic.Logit(m.a.Norm.summary(&c, skip, skipDesc))
+		x := m.a.Norm.summary(&c, skip, skipDesc)
+		zl, zt := m.a.Logistic.Logit(x), m.a.Trees.Logit(x)
 		zg := m.a.GRUD.logits([]*Series{m.a.Norm.series(&c, m.a.Config, skip, skipDesc)})[0]
-		return m.a.Calib.Apply((1-m.a.Blend)*zl + m.a.Blend*zg)
+		w := m.a.Weights
+		return m.a.Calib.Apply(w.Logistic*zl + w.GRUD*zg + w.Trees*zt)
 	}
 	base := tapeRisk(-1, "")
 	if math.Abs(base-risk) > 1e-5 {

@@ -54,7 +54,8 @@ type artifact struct {
 	Norm       Normalizer       `json:"normalizer"`
 	Logistic   *Logistic        `json:"logistic"`
 	GRUD       ensemble         `json:"grud,omitempty"` // members' logits are averaged
-	Blend      float64          `json:"blend"`          // weight of the GRU-D logit; 0 = baseline only
+	Trees      *Trees           `json:"trees,omitempty"`
+	Weights    Weights          `json:"weights"` // of the components' calibrated log-odds
 	CalibLR    evaluation.Platt `json:"calib_logistic"`
 	CalibGRUD  evaluation.Platt `json:"calib_grud"`
 	Calib      evaluation.Platt `json:"calib"` // on the blended logit
@@ -62,6 +63,14 @@ type artifact struct {
 	LowCut     float64          `json:"low_cut"`
 	Card       galen.ModelCard  `json:"card"`
 	Validation Metrics          `json:"validation"`
+}
+
+// Weights are the blend weights of the components' calibrated log-odds;
+// they sum to 1.
+type Weights struct {
+	Logistic float64 `json:"logistic"`
+	GRUD     float64 `json:"grud"`
+	Trees    float64 `json:"trees"`
 }
 
 // Model is a trained, calibrated mortality model. It is read-only after
@@ -123,8 +132,15 @@ func (m *Model) check() error {
 	if !allFinite(a.Logistic.W) || !finite(a.Logistic.B) {
 		return fmt.Errorf("logistic weights not finite")
 	}
-	if a.Blend < 0 || a.Blend > 1 || (a.Blend > 0 && a.GRUD == nil) {
-		return fmt.Errorf("blend %v", a.Blend)
+	w := a.Weights
+	if w.Logistic < 0 || w.GRUD < 0 || w.Trees < 0 || math.Abs(w.Logistic+w.GRUD+w.Trees-1) > 1e-9 ||
+		(w.GRUD > 0 && len(a.GRUD) == 0) || (w.Trees > 0 && a.Trees == nil) {
+		return fmt.Errorf("weights %+v", w)
+	}
+	if a.Trees != nil {
+		if err := a.Trees.check(len(SummaryNames())); err != nil {
+			return err
+		}
 	}
 	if a.GRUD != nil {
 		if err := a.GRUD.check(nv, len(StaticNames)); err != nil {
@@ -211,14 +227,21 @@ func (m *Model) scores(c *cleaned, explain bool) (risk, rLR, rGRUD float64, cont
 		occ = occlusions(c)
 	}
 	n := 1 + len(occ)
-	zl := make([]float64, n)
-	zl[0] = m.a.Logistic.Logit(m.a.Norm.summary(c, -1, ""))
-	for i, o := range occ {
-		zl[1+i] = m.a.Logistic.Logit(m.a.Norm.summary(c, o.v, o.d))
+	w := m.a.Weights
+	zl, zt := make([]float64, n), make([]float64, n)
+	for i := range n {
+		v, d := -1, ""
+		if i > 0 {
+			v, d = occ[i-1].v, occ[i-1].d
+		}
+		x := m.a.Norm.summary(c, v, d)
+		zl[i] = m.a.Logistic.Logit(x)
+		if w.Trees > 0 {
+			zt[i] = m.a.Trees.Logit(x)
+		}
 	}
-	b := m.a.Blend
 	zg := make([]float64, n)
-	if len(m.fast) > 0 && b > 0 {
+	if len(m.fast) > 0 && w.GRUD > 0 {
 		s := m.a.Norm.series(c, m.a.Config, -1, "")
 		var vars []int
 		statics := make([][]float64, len(occ))
@@ -250,11 +273,11 @@ func (m *Model) scores(c *cleaned, explain bool) (risk, rLR, rGRUD float64, cont
 	}
 	r := make([]float64, n)
 	for i := range r {
-		r[i] = m.a.Calib.Apply((1-b)*zl[i] + b*zg[i])
+		r[i] = m.a.Calib.Apply(w.Logistic*zl[i] + w.GRUD*zg[i] + w.Trees*zt[i])
 	}
 	rLR = m.a.CalibLR.Apply(zl[0])
 	rGRUD = rLR
-	if b > 0 {
+	if w.GRUD > 0 {
 		rGRUD = m.a.CalibGRUD.Apply(zg[0])
 	}
 	for i, o := range occ {
@@ -391,23 +414,28 @@ func (m *Model) Risks(ctx context.Context, stays []*Stay) ([]float64, error) {
 		part := stays[lo:min(lo+chunk, len(stays))]
 		ss := make([]*Series, len(part))
 		zl := make([]float64, len(part))
+		zt := make([]float64, len(part))
+		w := m.a.Weights
 		for i, s := range part {
 			if s == nil {
 				return nil, galen.Errorf(galen.EINVALID, "outcome: stay %d is nil", lo+i)
 			}
 			c := clean(s, m.a.Config)
-			zl[i] = m.a.Logistic.Logit(m.a.Norm.summary(&c, -1, ""))
+			x := m.a.Norm.summary(&c, -1, "")
+			zl[i] = m.a.Logistic.Logit(x)
+			if w.Trees > 0 {
+				zt[i] = m.a.Trees.Logit(x)
+			}
 			ss[i] = m.a.Norm.series(&c, m.a.Config, -1, "")
 		}
-		b := m.a.Blend
 		var zg []float64
-		if m.a.GRUD != nil && b > 0 {
+		if len(m.a.GRUD) > 0 && w.GRUD > 0 {
 			zg = m.a.GRUD.logits(ss)
 		}
 		for i := range part {
-			z := (1 - b) * zl[i]
+			z := w.Logistic*zl[i] + w.Trees*zt[i]
 			if zg != nil {
-				z += b * zg[i]
+				z += w.GRUD * zg[i]
 			}
 			out[lo+i] = m.a.Calib.Apply(z)
 		}

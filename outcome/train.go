@@ -19,6 +19,7 @@ type TrainConfig struct {
 	Seed     uint64  // split, initialisation, shuffling and dropout [2012]
 	Epochs   int     // GRU-D epochs at most; negative trains the baseline only [30]
 	Members  int     // GRU-D networks in the ensemble, seeds Seed, Seed+1000, ... [3]
+	NoTrees  bool    // leave out the gradient-boosted trees
 	Hidden   int     // GRU-D hidden size [32]
 	Batch    int     // GRU-D minibatch [64]
 	LR       float64 // AdamW learning rate [2e-3]
@@ -75,9 +76,11 @@ type Report struct {
 	Lambda                 float64   `json:"lambda"`      // baseline L2
 	BestEpochs             []int     `json:"best_epochs"` // per GRU-D member, the epoch kept (1-based)
 	ValidationAUROCMembers []float64 `json:"validation_auroc_members"`
-	Blend                  float64   `json:"blend"` // weight of the GRU-D logit in the combined model
+	Weights                Weights   `json:"weights"` // of the components in the combined model
+	TreeRounds             int       `json:"tree_rounds"`
 	Baseline               Metrics   `json:"baseline"`
 	GRUD                   *Metrics  `json:"grud,omitempty"`
+	Trees                  *Metrics  `json:"trees,omitempty"`
 	Combined               Metrics   `json:"combined"` // the shipped model
 	ValidationCombined     Metrics   `json:"validation_combined"`
 	// Test Event-1 of the combined model at the threshold that maximises
@@ -169,8 +172,19 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		tc.Log.Info("outcome baseline trained", "lambda", rep.Lambda, "val_auroc", bestAUC)
 	}
 	vaZL, teZL := logitsLR(lr, vaX), logitsLR(lr, teX)
+	var vaZT, teZT []float64
+	var trees *Trees
+	if !tc.NoTrees {
+		var err error
+		trees, rep.TreeRounds, err = trainTrees(ctx, trX, trY, vaX, vaY, defaultTrees, tc.Seed)
+		if err != nil {
+			return nil, nil, err
+		}
+		vaZT, teZT = treeLogits(trees, vaX), treeLogits(trees, teX)
+		progress(Progress{Stage: "trees", ValAUROC: evaluation.AUROC(vaZT, vaY)})
+	}
 
-	a := artifact{Format: Format, Config: cfg, Norm: norm, Logistic: lr}
+	a := artifact{Format: Format, Config: cfg, Norm: norm, Logistic: lr, Trees: trees}
 	var vaZG, teZG []float64
 	if tc.Epochs > 0 {
 		seriesAll := func(cs []cleaned) []*Series {
@@ -206,27 +220,20 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		return nil, nil, err
 	}
 	a.CalibGRUD = a.CalibLR
-	blends := []float64{0}
 	if a.GRUD != nil {
 		if a.CalibGRUD, err = evaluation.FitPlatt(vaZG, vaY, false); err != nil {
 			return nil, nil, err
 		}
-		blends = []float64{0, 0.25, 0.5, 0.75, 1}
 	}
-	// Logits are put on a common scale (each component's Platt slope)
-	// before blending; the blend weight is chosen by validation AUROC.
-	mix := func(zl, zg []float64, b float64) []float64 {
-		out := make([]float64, len(zl))
-		for i := range zl {
-			out[i] = (1 - b) * zl[i]
-			if b > 0 {
-				out[i] += b * zg[i]
-			}
+	var calibTrees evaluation.Platt
+	if a.Trees != nil {
+		if calibTrees, err = evaluation.FitPlatt(vaZT, vaY, false); err != nil {
+			return nil, nil, err
 		}
-		return out
 	}
-	// Scale component logits so that blending mixes calibrated log-odds.
-	scaleLR, scaleG := a.CalibLR, a.CalibGRUD
+	// Component logits are put on a common scale, their calibrated
+	// log-odds, and blended with weights (a grid of step 0.25) chosen by
+	// validation AUROC.
 	calZ := func(z []float64, p evaluation.Platt) []float64 {
 		out := make([]float64, len(z))
 		for i, v := range z {
@@ -234,29 +241,53 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		}
 		return out
 	}
-	vaL, teL := calZ(vaZL, scaleLR), calZ(teZL, scaleLR)
-	var vaG, teG []float64
+	mix := func(zl, zg, zt []float64, w Weights) []float64 {
+		out := make([]float64, len(zl))
+		for i := range zl {
+			out[i] = w.Logistic * zl[i]
+			if w.GRUD > 0 {
+				out[i] += w.GRUD * zg[i]
+			}
+			if w.Trees > 0 {
+				out[i] += w.Trees * zt[i]
+			}
+		}
+		return out
+	}
+	vaL, teL := calZ(vaZL, a.CalibLR), calZ(teZL, a.CalibLR)
+	var vaG, teG, vaT, teT []float64
 	if a.GRUD != nil {
-		vaG, teG = calZ(vaZG, scaleG), calZ(teZG, scaleG)
+		vaG, teG = calZ(vaZG, a.CalibGRUD), calZ(teZG, a.CalibGRUD)
+	}
+	if a.Trees != nil {
+		vaT, teT = calZ(vaZT, calibTrees), calZ(teZT, calibTrees)
 	}
 	bestBlendAUC := -1.0
-	for _, b := range blends {
-		if auc := evaluation.AUROC(mix(vaL, vaG, b), vaY); auc > bestBlendAUC+1e-9 {
-			bestBlendAUC, a.Blend = auc, b
+	for i := 0; i <= 4; i++ {
+		for j := 0; i+j <= 4; j++ {
+			w := Weights{Logistic: float64(4-i-j) / 4, GRUD: float64(i) / 4, Trees: float64(j) / 4}
+			if (w.GRUD > 0 && a.GRUD == nil) || (w.Trees > 0 && a.Trees == nil) {
+				continue
+			}
+			if auc := evaluation.AUROC(mix(vaL, vaG, vaT, w), vaY); auc > bestBlendAUC+1e-9 {
+				bestBlendAUC, a.Weights = auc, w
+			}
 		}
 	}
-	rep.Blend = a.Blend
-	// The stored logistic/GRU-D weights are rescaled so that the blend of
-	// their raw logits equals the blend of calibrated log-odds.
-	a.Logistic = scaleLogistic(lr, scaleLR)
+	rep.Weights = a.Weights
+	// The stored components are rescaled so that the blend of their raw
+	// logits equals the blend of calibrated log-odds.
+	a.Logistic = scaleLogistic(lr, a.CalibLR)
 	a.CalibLR = evaluation.Platt{A: 1}
-	if a.GRUD != nil {
-		for _, g := range a.GRUD {
-			scaleGRUD(g, scaleG)
-		}
-		a.CalibGRUD = evaluation.Platt{A: 1}
+	for _, g := range a.GRUD {
+		scaleGRUD(g, a.CalibGRUD)
 	}
-	vaZ := mix(vaL, vaG, a.Blend)
+	a.CalibGRUD = evaluation.Platt{A: 1}
+	if a.Trees != nil {
+		a.Trees.Base = calibTrees.A*a.Trees.Base + calibTrees.B
+		a.Trees.Rate *= calibTrees.A
+	}
+	vaZ := mix(vaL, vaG, vaT, a.Weights)
 	if a.Calib, err = evaluation.FitPlatt(vaZ, vaY, false); err != nil {
 		return nil, nil, err
 	}
@@ -287,7 +318,11 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		m := alone(vaG, teG)
 		rep.GRUD = &m
 	}
-	teR := apply(a.Calib, mix(teL, teG, a.Blend))
+	if a.Trees != nil {
+		m := alone(vaT, teT)
+		rep.Trees = &m
+	}
+	teR := apply(a.Calib, mix(teL, teG, teT, a.Weights))
 	rep.Combined = Evaluate(teR, teY, a.Threshold)
 	thMax, _ := evaluation.BestEvent1Threshold(vaR, vaY)
 	rep.Event1ValMaxThreshold = evaluation.Event1(teR, teY, thMax)
@@ -298,6 +333,17 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		return nil, nil, fmt.Errorf("outcome: trained model fails its own check: %w", err)
 	}
 	return m, rep, nil
+}
+
+// defaultTrees is the tree configuration, fixed before looking at any split.
+var defaultTrees = treeConfig{Rounds: 400, Rate: 0.05, Depth: 3, MinLeaf: 5, Lambda: 1, Subsample: 0.8, Bins: 32}
+
+func treeLogits(m *Trees, X [][]float64) []float64 {
+	z := make([]float64, len(X))
+	for i, x := range X {
+		z[i] = m.Logit(x)
+	}
+	return z
 }
 
 func logitsLR(m *Logistic, X [][]float64) []float64 {
@@ -345,7 +391,8 @@ func card(rep *Report, tc TrainConfig) galen.ModelCard {
 			"test_auroc": c.AUROC, "test_auprc": c.AUPRC, "test_event1": c.Event1,
 			"test_brier": c.Brier, "test_ece": c.ECE, "threshold": c.Threshold,
 			"baseline_test_auroc": rep.Baseline.AUROC, "baseline_test_event1": rep.Baseline.Event1,
-			"blend": rep.Blend, "test_n": float64(c.N),
+			"weight_logistic": rep.Weights.Logistic, "weight_grud": rep.Weights.GRUD, "weight_trees": rep.Weights.Trees,
+			"test_n": float64(c.N),
 		},
 		IntendedUse: "Decision support and research: an estimate of in-hospital death risk for adult ICU patients from vitals, labs and descriptors of the first 48 hours, " +
 			"shown to clinicians with its per-variable explanation. Not a substitute for clinical judgement; not for triage or withdrawal-of-care decisions.",

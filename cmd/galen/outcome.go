@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	trainOutcomeUsage = "--records PATH --outcomes FILE [--seed N] [--epochs N] [--members N] [--name icu-mortality] [--data-dir DIR | --store URL]"
+	trainOutcomeUsage = "--records PATH --outcomes FILE [--seed N] [--epochs N] [--members N] [--no-trees] [--name icu-mortality] [--data-dir DIR | --store URL]"
 	evalOutcomeUsage  = "--records PATH --outcomes FILE [--model NAME[:VERSION]] [--json] [--data-dir DIR | --store URL]"
 )
 
@@ -39,6 +39,7 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 	seed := fs.Uint64("seed", outcome.DefaultSeed, "seed of the split and of training")
 	epochs := fs.Int("epochs", 0, "GRU-D epochs at most (0 = default 30, -1 = baseline only)")
 	members := fs.Int("members", 0, "GRU-D ensemble members (0 = default 3)")
+	noTrees := fs.Bool("no-trees", false, "leave the gradient-boosted trees out of the combined model")
 	name := fs.String("name", "icu-mortality", "model name in the registry")
 	sf := cli.addStoreFlags(fs)
 	if err := parse(fs, args, 0, 0); err != nil {
@@ -54,7 +55,7 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 	fmt.Fprintf(cli.Stderr, "read %d stays (%d deaths, %d observations)\n", len(d.Stays), d.Positives(), d.Report.Observations)
 	reportUnknown(cli.Stderr, d.Report)
 	bar := &progressBar{w: cli.Stderr}
-	m, rep, err := outcome.Train(ctx, d, outcome.TrainConfig{Seed: *seed, Epochs: *epochs, Members: *members, Progress: bar.update})
+	m, rep, err := outcome.Train(ctx, d, outcome.TrainConfig{Seed: *seed, Epochs: *epochs, Members: *members, NoTrees: *noTrees, Progress: bar.update})
 	bar.done()
 	if err != nil {
 		return fmt.Errorf("train outcome: %w", err)
@@ -87,7 +88,12 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 	if rep.GRUD != nil {
 		printMetrics(cli.Stdout, "  GRU-D ensemble     ", *rep.GRUD)
 	}
+	if rep.Trees != nil {
+		printMetrics(cli.Stdout, "  boosted trees      ", *rep.Trees)
+	}
 	printMetrics(cli.Stdout, "  combined (shipped) ", rep.Combined)
+	w := rep.Weights
+	fmt.Fprintf(cli.Stdout, "combined = %.2f logistic + %.2f GRU-D + %.2f trees (calibrated log-odds, weights chosen on validation)\n", w.Logistic, w.GRUD, w.Trees)
 	return nil
 }
 
@@ -205,10 +211,12 @@ func (p *progressBar) update(pr outcome.Progress) {
 	label := pr.Stage
 	switch pr.Stage {
 	case "baseline":
-		frac = 0.05
+		frac = 0.03
+	case "trees":
+		frac = 0.08
 	case "grud":
 		if pr.Members > 0 && pr.Epochs > 0 {
-			frac = 0.05 + 0.9*(float64(pr.Member-1)+float64(pr.Epoch)/float64(pr.Epochs))/float64(pr.Members)
+			frac = 0.08 + 0.9*(float64(pr.Member-1)+float64(pr.Epoch)/float64(pr.Epochs))/float64(pr.Members)
 		}
 		label = fmt.Sprintf("GRU-D %d/%d epoch %d", pr.Member, pr.Members, pr.Epoch)
 	case "calibration":
