@@ -171,15 +171,20 @@ func maskedSoftmaxRow(x []float32, scale float32, pad []bool) {
 		clear(x)
 		return
 	}
+	expShifted(x, scale, m)
 	var sum float32
-	for j, v := range x {
-		if pad != nil && pad[j] {
-			x[j] = 0
-			continue
+	if pad == nil {
+		for _, v := range x {
+			sum += v
 		}
-		e := exp32(scale * (v - m))
-		x[j] = e
-		sum += e
+	} else {
+		for j, v := range x {
+			if pad[j] {
+				x[j] = 0
+			} else {
+				sum += v
+			}
+		}
 	}
 	inv := 1 / sum
 	for j := range x {

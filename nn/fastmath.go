@@ -57,3 +57,34 @@ func tanh32(x float32) float32 {
 
 // sigmoid32 is 1/(1+e⁻ˣ) in float32.
 func sigmoid32(x float32) float32 { return 1 / (1 + exp32(-x)) }
+
+// expShifted replaces every x[j] by exp(scale·(x[j]−m)), meant for
+// arguments ≤ 0 as in a softmax (m is the row maximum; arguments are
+// clamped to [−87.3, 88]). The exponential is exp32's
+// polynomial, inlined with branch-free range reduction so that elements
+// overlap in the pipeline; arguments below −87.3 give about 1e-38 instead
+// of 0, which no softmax sum can notice.
+func expShifted(x []float32, scale, m float32) {
+	const (
+		log2e = 1.44269504088896341
+		magic = 12582912 // 1.5·2²³: adding it rounds to an integer in the low mantissa bits
+	)
+	for j, v := range x {
+		a := scale * (v - m)
+		if a < -87.33654 { // plain compares: the min/max builtins pay for NaN rules
+			a = -87.33654
+		}
+		if a > 88 {
+			a = 88
+		}
+		t := a*log2e + magic
+		fx := t - magic
+		n := int32(math.Float32bits(t)) - 0x4B400000
+		r := a - fx*0.693359375
+		r -= fx * -2.12194440e-4
+		z := r * r
+		y := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+		y = y*z + r + 1
+		x[j] = y * math.Float32frombits(uint32(n+127)<<23)
+	}
+}

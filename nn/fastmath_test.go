@@ -45,3 +45,23 @@ func TestFastMath(t *testing.T) {
 		t.Fatalf("exp32(100) = %v, want +Inf", got)
 	}
 }
+
+func TestExpShifted(t *testing.T) {
+	xs := make([]float32, 0, 4000)
+	for i := range 4000 {
+		xs = append(xs, -float32(i)*0.025+0.5)
+	}
+	got := append([]float32(nil), xs...)
+	expShifted(got, 0.7, 0.5)
+	for i, v := range xs {
+		want := math.Exp(float64(0.7 * (v - 0.5)))
+		if e := math.Abs(float64(got[i])-want) / want; e > 3e-7 && want > 1e-37 {
+			t.Fatalf("exp(%g) = %g, want %g", 0.7*(v-0.5), got[i], want)
+		}
+	}
+	tiny := []float32{-200}
+	expShifted(tiny, 1, 0)
+	if tiny[0] > 2e-38 {
+		t.Fatalf("exp(-200) = %g, want ≈ 0", tiny[0])
+	}
+}

@@ -42,15 +42,21 @@ func (tp *Tape) LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
 				ss += d * d
 			}
 			rstd := float32(1 / math.Sqrt(ss/float64(n)+float64(eps)))
+			yr = yr[:len(xr)]
 			for j, v := range xr {
-				h := (v - mean) * rstd
-				if weight != nil {
-					h *= weight.Data[j]
+				yr[j] = (v - mean) * rstd
+			}
+			if weight != nil {
+				w := weight.Data[:len(yr)]
+				for j := range yr {
+					yr[j] *= w[j]
 				}
-				if bias != nil {
-					h += bias.Data[j]
+			}
+			if bias != nil {
+				b := bias.Data[:len(yr)]
+				for j := range yr {
+					yr[j] += b[j]
 				}
-				yr[j] = h
 			}
 			if stats != nil {
 				stats[2*r], stats[2*r+1] = mean, rstd

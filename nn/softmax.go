@@ -63,21 +63,18 @@ func softmaxRow(y, x []float32, logOut bool) {
 	for _, v := range x {
 		m = max(m, v)
 	}
+	copy(y, x)
+	expShifted(y, 1, m)
 	var s float32
+	for _, v := range y {
+		s += v
+	}
 	if logOut {
-		for _, v := range x {
-			s += exp32(v - m)
-		}
 		ls := m + float32(math.Log(float64(s)))
 		for j, v := range x {
 			y[j] = v - ls
 		}
 		return
-	}
-	for j, v := range x {
-		e := exp32(v - m)
-		y[j] = e
-		s += e
 	}
 	inv := 1 / s
 	for j := range y {
