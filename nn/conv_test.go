@@ -127,3 +127,43 @@ func equalShape(a, b []int) bool {
 	}
 	return true
 }
+
+// TestConvConcurrentInference runs a small CNN (conv, batch norm in
+// evaluation mode, pooling) from several goroutines on shared weights, each
+// with a tape from the pool; with -race this proves the forward pass only
+// reads the layers.
+func TestConvConcurrentInference(t *testing.T) {
+	rng := NewRand(8)
+	conv, bn := NewConv2d(2, 4, 3, 1, 1, true, rng), NewBatchNorm2d(4)
+	FillNormal(bn.RunningMean, rng, 0, 0.5)
+	x := randParam(rng, 1, 2, 2, 8, 8)
+	x.SetRequiresGrad(false)
+	run := func() []float32 {
+		tp := AcquireTape()
+		defer tp.Release()
+		h := tp.ReLU(bn.Forward(tp, conv.Forward(tp, x)))
+		h = tp.AvgPool2d(tp.MaxPool2d(h, 2, 2), 2, 2, 0)
+		return h.Clone().Data
+	}
+	want := run()
+	errs := make(chan string, 8)
+	for range 8 {
+		go func() {
+			for range 20 {
+				got := run()
+				for i := range want {
+					if got[i] != want[i] {
+						errs <- "concurrent result differs"
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 8 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
