@@ -6,17 +6,20 @@
 #   RATIO <workload>/<build> galen/torch = <x>
 #
 # where x = (fastest Galen ns/op over COUNT runs) / (fastest PyTorch step of
-# its 20-100 timed steps). Minimums are used because the machine is shared:
-# the fastest run is the one least disturbed by other work. Peak memory is
+# its 20-100 timed steps, over TORCH_RUNS runs of the script interleaved with
+# the Go builds). Minimums are used because the machine is shared: the
+# fastest run is the one least disturbed by other work. Peak memory is
 # the benchmark process's VmHWM (each workload runs in its own process) and,
 # for PyTorch, the max RSS of the whole reference script (all workloads).
 #
 # Usage (from the repo root): bench/compare-torch.sh
-# Environment: COUNT (default 3) runs per Go benchmark, THREADS (default 2).
+# Environment: COUNT (default 3) runs per Go benchmark, THREADS (default 2),
+# TORCH_RUNS (default 2: one before the Go benchmarks, one after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-3}
 THREADS=${THREADS:-2}
+TORCH_RUNS=${TORCH_RUNS:-2}
 TORCH_SCRIPT=../shared/bench/torch_reference.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -35,34 +38,57 @@ workloads=(
 	"cnn_train_step|^BenchmarkCNNTrainStep$||20x|cnn_train_step B=32 28x28"
 )
 
-if [ -x /usr/bin/python3 ] && [ -f "$TORCH_SCRIPT" ]; then
-	/usr/bin/time -v /usr/bin/python3 "$TORCH_SCRIPT" "$THREADS" >"$tmp/torch.txt" 2>"$tmp/torch.time" || true
-else
-	echo "# PyTorch reference not available: $TORCH_SCRIPT" >&2
-	: >"$tmp/torch.txt"
-	: >"$tmp/torch.time"
-fi
-sed 's/^/# torch: /' "$tmp/torch.txt"
-torch_rss=$(awk -F: '/Maximum resident set size/{printf "%.0f", $2/1024}' "$tmp/torch.time")
+: >"$tmp/torch.txt"
+: >"$tmp/torch.time"
+run_torch() {
+	if [ -x /usr/bin/python3 ] && [ -f "$TORCH_SCRIPT" ]; then
+		/usr/bin/time -v /usr/bin/python3 "$TORCH_SCRIPT" "$THREADS" >"$tmp/torch.out" 2>"$tmp/torch.err" || true
+		sed 's/^/# torch: /' "$tmp/torch.out"
+		cat "$tmp/torch.out" >>"$tmp/torch.txt"
+		cat "$tmp/torch.err" >>"$tmp/torch.time"
+	else
+		echo "# PyTorch reference not available: $TORCH_SCRIPT" >&2
+	fi
+}
 
-for build in go openblas; do
+# Go results per build and workload go to $tmp/<build>-<name>.txt.
+run_go() {
+	local build=$1
 	for w in "${workloads[@]}"; do
 		IFS='|' read -r name bench sub benchtime tname <<<"$w"
 		pattern="$bench"
 		[ -n "$sub" ] && pattern="$bench/$sub"
 		GOMAXPROCS=$THREADS "$tmp/nn-$build.test" -test.run '^$' -test.bench "$pattern" \
-			-test.benchtime "$benchtime" -test.count "$COUNT" -test.benchmem >"$tmp/$build-$name.txt" 2>&1 || {
-			echo "RATIO $name/$build galen/torch = n/a (benchmark failed: $(tail -1 "$tmp/$build-$name.txt"))"
+			-test.benchtime "$benchtime" -test.count "$COUNT" -test.benchmem >"$tmp/$build-$name.txt" 2>&1 ||
+			echo "# $name/$build failed: $(tail -1 "$tmp/$build-$name.txt")"
+	done
+}
+
+# Interleave: torch, go, openblas, torch, ... so both sides see similar load.
+run_torch
+run_go go
+run_go openblas
+for ((r = 2; r <= TORCH_RUNS; r++)); do run_torch; done
+torch_rss=$(awk -F: '/Maximum resident set size/ { v = $2 / 1024; if (v > m) m = v } END { printf "%.0f", m }' "$tmp/torch.time")
+
+for build in go openblas; do
+	for w in "${workloads[@]}"; do
+		IFS='|' read -r name bench sub benchtime tname <<<"$w"
+		if ! grep -q '^Benchmark' "$tmp/$build-$name.txt" 2>/dev/null; then
+			echo "RATIO $name/$build galen/torch = n/a (benchmark failed)"
 			continue
-		}
-		read -r gmin gpeak < <(awk '/^Benchmark/ { for (i = 2; i < NF; i++) { if ($(i+1) == "ns/op" && (m == "" || $i < m)) m = $i; if ($(i+1) == "peak-MB" && $i > p) p = $i } }
-			END { printf "%s %s\n", m / 1e6, p }' "$tmp/$build-$name.txt")
-		tmin=$(awk -v n="RESULT $tname:" 'index($0, n) == 1 { print $(NF-1) }' "$tmp/torch.txt")
+		fi
+		read -r gmin gcpu gpeak < <(awk '/^Benchmark/ { for (i = 2; i < NF; i++) {
+				if ($(i+1) == "ns/op" && (m == "" || $i < m)) m = $i
+				if ($(i+1) == "cpu-ms/op" && (c == "" || $i < c)) c = $i
+				if ($(i+1) == "peak-MB" && $i > p) p = $i } }
+			END { printf "%.2f %.2f %s\n", m / 1e6, c, p }' "$tmp/$build-$name.txt")
+		tmin=$(awk -v n="RESULT $tname:" 'index($0, n) == 1 && (m == "" || $(NF-1) < m) { m = $(NF-1) } END { print m }' "$tmp/torch.txt")
 		if [ -z "$tmin" ]; then
 			echo "RATIO $name/$build galen/torch = n/a (no torch result; galen ${gmin} ms, peak ${gpeak} MB)"
 			continue
 		fi
 		ratio=$(awk -v g="$gmin" -v t="$tmin" 'BEGIN { printf "%.2f", g / t }')
-		echo "RATIO $name/$build galen/torch = $ratio   (galen ${gmin} ms, peak ${gpeak} MB; torch ${tmin} ms, peak ${torch_rss:-?} MB whole script)"
+		echo "RATIO $name/$build galen/torch = $ratio   (galen ${gmin} ms [cpu ${gcpu} ms], peak ${gpeak} MB; torch ${tmin} ms, peak ${torch_rss:-?} MB whole script)"
 	done
 done
