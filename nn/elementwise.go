@@ -383,7 +383,10 @@ func (tp *Tape) Sigmoid(x *Tensor) *Tensor {
 func (tp *Tape) ReLU(x *Tensor) *Tensor {
 	return tp.unary(x, 1, func(y, x []float32) {
 		for i, v := range x {
-			y[i] = max(v, 0)
+			if v <= 0 { // also maps -0 to +0, which the backward mask relies on
+				v = 0
+			}
+			y[i] = v
 		}
 	}, func(dx, dy, _, y []float32) {
 		y = y[:len(dy)]

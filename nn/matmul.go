@@ -42,7 +42,7 @@ func (tp *Tape) Linear(x, w, bias *Tensor) *Tensor {
 	}
 	m := numel(x.Shape[:len(x.Shape)-1])
 	shape := append(slices.Clone(x.Shape[:len(x.Shape)-1]), nout)
-	out := tp.newTensor(shape, bias == nil, x, w, bias)
+	out := tp.newTensor(shape, false, x, w, bias)
 	beta := float32(0)
 	if bias != nil {
 		for r := range m {

@@ -53,6 +53,7 @@ func (tp *Tape) Release() {
 		return
 	}
 	tp.Reset()
+	tp.train = false
 	inferencePool.Put(tp)
 }
 
