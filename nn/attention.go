@@ -75,16 +75,12 @@ func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) 
 	bh, ss := b*heads, s*s
 	probs := tp.scratch(bh*ss, false) // softmax weights
 	used := probs                     // the weights applied to v (after dropout)
-	var mask []float32
 	drop := tp.Training() && p > 0
-	var seed uint64
+	var mask dropMask
 	if drop {
-		mask = tp.scratch(bh*ss, false)
 		used = tp.scratch(bh*ss, false)
-		seed = tp.rng.Uint64()
+		mask = newDropMask(tp, p)
 	}
-	keep := 1 / (1 - p)
-	thresh := uint64(float64(p) * 65536)
 	parallelFor(bh, 4*ss*dh, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			bi, hi := i/heads, i%heads
@@ -101,19 +97,7 @@ func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) 
 			U := P
 			if drop {
 				U = used[i*ss : (i+1)*ss]
-				M := mask[i*ss : (i+1)*ss]
-				rng := rand.NewPCG(seed, uint64(i))
-				for j := 0; j < ss; j += 4 {
-					r := rng.Uint64()
-					for k := j; k < min(j+4, ss); k++ {
-						m := keep
-						if r&0xffff < thresh {
-							m = 0
-						}
-						M[k], U[k] = m, P[k]*m
-						r >>= 16
-					}
-				}
+				mask.apply(uint64(i), U, P, false)
 			}
 			blas.Sgemm(false, false, s, dh, s, 1, U, s, q[2*d:], d3, 0, ctx.Data[bi*s*d+hi*dh:], d)
 		}
@@ -134,10 +118,7 @@ func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) 
 				blas.Sgemm(false, true, s, s, dh, 1, dc, d, q[2*d:], d3, 0, D, s)  // dU = dctx vᵀ
 				blas.Sgemm(true, false, s, dh, s, 1, U, s, dc, d, 1, gq[2*d:], d3) // dv += Uᵀ dctx
 				if drop {
-					M := mask[i*ss : (i+1)*ss]
-					for k := range D {
-						D[k] *= M[k]
-					}
+					mask.apply(uint64(i), D, D, false)
 				}
 				for r := range s {
 					y, dr := P[r*s:(r+1)*s], D[r*s:(r+1)*s]

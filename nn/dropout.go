@@ -18,43 +18,61 @@ func (tp *Tape) Dropout(x *Tensor, p float32) *Tensor {
 		return tp.Scale(x, 0)
 	}
 	out := tp.newTensor(slices.Clone(x.Shape), false, x)
-	mask := tp.scratch(len(x.Data), false)
-	scale := 1 / (1 - p)
-	thresh := uint64(float64(p) * 65536) // drop when a 16-bit draw < thresh
-	// Each block of dropBlock elements draws from its own generator seeded
-	// from the tape's, so blocks run in parallel and masks do not depend on
-	// the number of cores.
-	seed := tp.rng.Uint64()
-	blocks := (len(mask) + dropBlock - 1) / dropBlock
+	m := newDropMask(tp, p)
+	n := len(x.Data)
+	blocks := (n + dropBlock - 1) / dropBlock
 	parallelFor(blocks, 3*dropBlock, func(lo, hi int) {
 		for blk := lo; blk < hi; blk++ {
-			rng := rand.NewPCG(seed, uint64(blk))
-			end := min((blk+1)*dropBlock, len(mask))
-			for i := blk * dropBlock; i < end; i += 4 {
-				r := rng.Uint64()
-				for j := i; j < min(i+4, end); j++ {
-					keep := scale
-					if r&0xffff < thresh {
-						keep = 0
-					}
-					mask[j] = keep
-					out.Data[j] = x.Data[j] * keep
-					r >>= 16
-				}
-			}
+			a, b := blk*dropBlock, min((blk+1)*dropBlock, n)
+			m.apply(uint64(blk), out.Data[a:b], x.Data[a:b], false)
 		}
 	})
 	if out.requiresGrad {
 		tp.recordOp(out, func() {
 			gx := tp.grad(x)
-			parallelFor(len(gx), 2, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					gx[i] += out.Grad[i] * mask[i]
+			parallelFor(blocks, 3*dropBlock, func(lo, hi int) {
+				for blk := lo; blk < hi; blk++ {
+					a, b := blk*dropBlock, min((blk+1)*dropBlock, n)
+					m.apply(uint64(blk), gx[a:b], out.Grad[a:b], true)
 				}
 			})
 		})
 	}
 	return out
+}
+
+// dropMask is a dropout mask that is never stored: block i of it is drawn
+// from PCG(seed, i), so the backward pass draws it again, blocks run in
+// parallel, and masks do not depend on the number of cores.
+type dropMask struct {
+	seed   uint64
+	thresh uint64 // drop when a 16-bit draw is below
+	scale  float32
+}
+
+func newDropMask(tp *Tape, p float32) dropMask {
+	return dropMask{seed: tp.rng.Uint64(), thresh: uint64(float64(p) * 65536), scale: 1 / (1 - p)}
+}
+
+// apply sets dst = src·mask (or adds it, with acc) for mask block blk.
+func (m dropMask) apply(blk uint64, dst, src []float32, acc bool) {
+	rng := rand.NewPCG(m.seed, blk)
+	src = src[:len(dst)]
+	for i := 0; i < len(dst); i += 4 {
+		r := rng.Uint64()
+		for j := i; j < min(i+4, len(dst)); j++ {
+			k := m.scale
+			if r&0xffff < m.thresh {
+				k = 0
+			}
+			if acc {
+				dst[j] += src[j] * k
+			} else {
+				dst[j] = src[j] * k
+			}
+			r >>= 16
+		}
+	}
 }
 
 // Dropout is PyTorch's nn.Dropout; it has no parameters.
