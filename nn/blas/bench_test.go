@@ -25,6 +25,10 @@ func BenchmarkSgemm(b *testing.B) {
 		{"attn_scores", false, true, 128, 128, 32},
 		{"lstm_gates", false, true, 64, 256, 64},
 		{"infer_qkv", false, true, 128, 384, 128},
+		// CNN train step, second conv: forward, weight grad, patch grad.
+		{"conv2_fwd", false, false, 32, 6272, 144},
+		{"conv2_dw", false, true, 32, 144, 6272},
+		{"conv2_dcol", true, false, 144, 6272, 32},
 	} {
 		b.Run(fmt.Sprintf("%s_%dx%dx%d", s.name, s.m, s.n, s.k), func(b *testing.B) {
 			ar, ac := s.m, s.k

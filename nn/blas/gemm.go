@@ -69,19 +69,23 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 				mb := min(mc, m-ic)
 				packA(bufs.a, a, lda, transA, ic, pc, mb, kb, alpha)
 				for jr := 0; jr < nb; jr += nr {
-					bp := &bufs.b[jr*kb]
 					cols := min(nr, nb-jr)
+					// Full panels of an untransposed B are read in place.
+					bp, ldbp := &bufs.b[jr*kb], nr
+					if !transB && cols == nr {
+						bp, ldbp = &b[pc*ldb+jc+jr], ldb
+					}
 					for ir := 0; ir < mb; ir += mr {
 						ap := &bufs.a[ir*kb]
 						rows := min(mr, mb-ir)
 						co := (ic+ir)*ldc + jc + jr
 						if rows == mr && cols == nr {
-							kernel6x16(kb, ap, bp, &c[co], ldc)
+							kernel6x16(kb, ap, bp, &c[co], ldbp, ldc)
 							continue
 						}
 						// Edge tile: compute into a full tile, add the part inside C.
 						clear(tile[:])
-						kernel6x16(kb, ap, bp, &tile[0], nr)
+						kernel6x16(kb, ap, bp, &tile[0], ldbp, nr)
 						for i := range rows {
 							dst := c[co+i*ldc : co+i*ldc+cols]
 							for j, v := range tile[i*nr : i*nr+cols] {
@@ -103,10 +107,9 @@ func packB(dst, b []float32, ldb int, trans bool, pc, jc, kb, nb int) {
 		cols := min(nr, nb-jr)
 		switch {
 		case !trans && cols == nr:
-			for p := range kb {
-				o := (pc+p)*ldb + jc + jr
-				*(*[nr]float32)(panel[p*nr:]) = [nr]float32(b[o : o+nr])
-			}
+			// gemmSerial reads full panels of an untransposed B in place:
+			// measured, this doubles the speed of products with few rows
+			// (convolutions), where packing B costs as much as the kernel.
 		case !trans:
 			for p := range kb {
 				src := b[(pc+p)*ldb+jc+jr:]

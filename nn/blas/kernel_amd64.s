@@ -2,16 +2,19 @@
 
 #include "textflag.h"
 
-// func kernel6x16(k int, a, b, c *float32, ldc int)
+// func kernel6x16(k int, a, b, c *float32, ldb, ldc int)
 //
-// c[i*ldc+j] += Σp a[p*6+i]·b[p*16+j] for i < 6, j < 16, with a and b
-// packed by packA and packB. Needs AVX2 and FMA; k >= 1.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-40
+// c[i*ldc+j] += Σp a[p*6+i]·b[p*ldb+j] for i < 6, j < 16, with a packed by
+// packA and b either packed by packB (ldb 16) or a row-major matrix.
+// Needs AVX2 and FMA; k >= 1.
+TEXT ·kernel6x16(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), R8
+	MOVQ ldb+32(FP), R9
+	SHLQ $2, R9
+	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 
 	VXORPS Y4, Y4, Y4
@@ -49,7 +52,7 @@ loop:
 	VFMADD231PS  Y0, Y3, Y14
 	VFMADD231PS  Y1, Y3, Y15
 	ADDQ         $24, SI
-	ADDQ         $64, DI
+	ADDQ         R9, DI
 	DECQ         CX
 	JNZ          loop
 

@@ -27,7 +27,7 @@ func TestKernel(t *testing.T) {
 				want[i*ldc+j] += float32(s)
 			}
 		}
-		kernel6x16(k, &a[0], &b[0], &c[0], ldc)
+		kernel6x16(k, &a[0], &b[0], &c[0], nr, ldc)
 		for i := range c {
 			if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
 				t.Fatalf("k=%d: c[%d] = %v, want %v", k, i, c[i], want[i])
