@@ -95,6 +95,18 @@ func (g *convGeom) col2im(dx, dcol []float32, lo, hi int) {
 						}
 						prow := plane[iy*g.w : (iy+1)*g.w]
 						drow := d[oy*g.ow : (oy+1)*g.ow]
+						if g.stride == 1 {
+							// ix = ox - pad + j over the in-bounds range.
+							x0 := max(0, g.pad-j)
+							x1 := min(g.ow, g.w+g.pad-j)
+							if x1 > x0 {
+								dst := prow[x0-g.pad+j : x1-g.pad+j]
+								for i, v := range drow[x0:x1:x1] {
+									dst[i] += v
+								}
+							}
+							continue
+						}
 						for ox, v := range drow {
 							if ix := ox*g.stride - g.pad + j; ix >= 0 && ix < g.w {
 								prow[ix] += v

@@ -17,6 +17,10 @@ func (tp *Tape) MaxPool2d(x *Tensor, kernel, stride int) *Tensor {
 		arg = tp.scratch(len(out.Data), false)
 	}
 	parallelFor(planes, g.oh*g.ow*kernel*kernel, func(lo, hi int) {
+		if kernel == 2 && stride == 2 {
+			maxPool2x2(out.Data, arg, x.Data, g, lo, hi)
+			return
+		}
 		for p := lo; p < hi; p++ {
 			base := p * g.h * g.w
 			for oy := range g.oh {
@@ -52,6 +56,38 @@ func (tp *Tape) MaxPool2d(x *Tensor, kernel, stride int) *Tensor {
 		})
 	}
 	return out
+}
+
+// maxPool2x2 is MaxPool2d's loop for 2×2 windows with stride 2 over the
+// planes [lo, hi), the common case, written out so the compiler keeps the
+// four candidates in registers.
+func maxPool2x2(out, arg, x []float32, g convGeom, lo, hi int) {
+	for p := lo; p < hi; p++ {
+		base := p * g.h * g.w
+		for oy := range g.oh {
+			o0 := base + 2*oy*g.w
+			r0 := x[o0 : o0+2*g.ow]
+			r1 := x[o0+g.w : o0+g.w+2*g.ow]
+			dst := out[(p*g.oh+oy)*g.ow : (p*g.oh+oy+1)*g.ow]
+			for ox := range dst {
+				// The first maximum wins, and the first NaN beats everything.
+				best, bi := r0[2*ox], o0+2*ox
+				if v := r0[2*ox+1]; v > best || (v != v && best == best) {
+					best, bi = v, o0+2*ox+1
+				}
+				if v := r1[2*ox]; v > best || (v != v && best == best) {
+					best, bi = v, o0+g.w+2*ox
+				}
+				if v := r1[2*ox+1]; v > best || (v != v && best == best) {
+					best, bi = v, o0+g.w+2*ox+1
+				}
+				dst[ox] = best
+				if arg != nil {
+					arg[(p*g.oh+oy)*g.ow+ox] = math.Float32frombits(uint32(bi))
+				}
+			}
+		}
+	}
 }
 
 // AvgPool2d returns the mean over each kernel×kernel window of x
