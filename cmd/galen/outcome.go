@@ -14,7 +14,7 @@ import (
 
 const (
 	trainOutcomeUsage = "--records PATH --outcomes FILE [--seed N] [--epochs N] [--members N] [--no-trees] [--name icu-mortality] [--data-dir DIR | --store URL]"
-	evalOutcomeUsage  = "--records PATH --outcomes FILE [--model NAME[:VERSION]] [--json] [--data-dir DIR | --store URL]"
+	evalOutcomeUsage  = "--records PATH --outcomes FILE [--model NAME[:VERSION]] [--split all|train|validation|test [--seed N]] [--json] [--data-dir DIR | --store URL]"
 )
 
 func init() {
@@ -114,6 +114,8 @@ func runEvalOutcome(ctx context.Context, cli *CLI, args []string) error {
 	outcomes := fs.String("outcomes", "", "outcomes file (RecordID,...,In-hospital_death)")
 	model := fs.String("model", "", "registered model NAME[:VERSION] (default: the built-in model)")
 	asJSON := fs.Bool("json", false, "print one JSON object with keys auroc, auprc, event1, brier, ece, n")
+	split := fs.String("split", "all", "evaluate all stays, or one part of the seeded stratified 70/15/15 split: train, validation or test")
+	seed := fs.Uint64("seed", outcome.DefaultSeed, "seed of the split (with --split)")
 	sf := cli.addStoreFlags(fs)
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
@@ -140,6 +142,21 @@ func runEvalOutcome(ctx context.Context, cli *CLI, args []string) error {
 	}
 	if !*asJSON {
 		reportUnknown(cli.Stderr, d.Report)
+	}
+	if *split != "all" {
+		tr, va, te := outcome.Split(d.Deaths, *seed)
+		parts := map[string][]int{"train": tr, "validation": va, "test": te}
+		ix, ok := parts[*split]
+		if !ok {
+			return usageError("--split %q: want all, train, validation or test", *split)
+		}
+		sub := &outcome.Dataset{Report: d.Report}
+		for _, i := range ix {
+			sub.Stays = append(sub.Stays, d.Stays[i])
+			sub.Deaths = append(sub.Deaths, d.Deaths[i])
+		}
+		d = sub
+		label += fmt.Sprintf(", %s split (seed %d)", *split, *seed)
 	}
 	met, err := m.Evaluate(ctx, d)
 	if err != nil {

@@ -102,6 +102,11 @@ func TestEvalOutcomeBuiltin(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "AUROC") || !strings.Contains(stdout, "Event-1") {
 		t.Errorf("text output %d %q", code, stdout)
 	}
+	code, stdout, _ = galenCmd(t, nil, "eval", "outcome", "--records", records, "--outcomes", outcomes, "--split", "test", "--json")
+	var part struct{ N int }
+	if err := json.Unmarshal([]byte(stdout), &part); code != 0 || err != nil || part.N <= 0 || part.N >= 40 {
+		t.Errorf("--split test: %d %q", code, stdout)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -109,6 +114,7 @@ func TestEvalOutcomeBuiltin(t *testing.T) {
 	}{
 		{"no records", []string{"eval", "outcome", "--outcomes", outcomes}, 2},
 		{"missing file", []string{"eval", "outcome", "--records", filepath.Join(dir, "nope"), "--outcomes", outcomes}, 1},
+		{"bad split", []string{"eval", "outcome", "--records", records, "--outcomes", outcomes, "--split", "dev"}, 2},
 		{"unknown model", []string{"eval", "outcome", "--records", records, "--outcomes", outcomes, "--model", "nope", "--data-dir", dir}, 1},
 	}
 	for _, tt := range tests {
