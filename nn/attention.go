@@ -144,8 +144,8 @@ func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) 
 func maskedSoftmaxRow(x []float32, scale float32, pad []bool) {
 	m := float32(math.Inf(-1))
 	for j, v := range x {
-		if pad == nil || !pad[j] {
-			m = max(m, v)
+		if v > m && (pad == nil || !pad[j]) {
+			m = v
 		}
 	}
 	if math.IsInf(float64(m), -1) {

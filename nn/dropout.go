@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -58,13 +59,13 @@ func newDropMask(tp *Tape, p float32) dropMask {
 func (m dropMask) apply(blk uint64, dst, src []float32, acc bool) {
 	rng := rand.NewPCG(m.seed, blk)
 	src = src[:len(dst)]
+	sb := math.Float32bits(m.scale)
 	for i := 0; i < len(dst); i += 4 {
 		r := rng.Uint64()
 		for j := i; j < min(i+4, len(dst)); j++ {
-			k := m.scale
-			if r&0xffff < m.thresh {
-				k = 0
-			}
+			// keep is 1 when the draw is at least thresh; no branch.
+			keep := 1 ^ ((r&0xffff - m.thresh) >> 63)
+			k := math.Float32frombits(sb & uint32(-keep))
 			if acc {
 				dst[j] += src[j] * k
 			} else {

@@ -383,10 +383,10 @@ func (tp *Tape) Sigmoid(x *Tensor) *Tensor {
 func (tp *Tape) ReLU(x *Tensor) *Tensor {
 	return tp.unary(x, 1, func(y, x []float32) {
 		for i, v := range x {
-			if v <= 0 { // also maps -0 to +0, which the backward mask relies on
-				v = 0
-			}
-			y[i] = v
+			// Clear negative values (and -0) with their sign bit as a mask:
+			// a branch here would be mispredicted half the time.
+			b := math.Float32bits(v)
+			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
 		}
 	}, func(dx, dy, _, y []float32) {
 		y = y[:len(dy)]

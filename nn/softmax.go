@@ -61,7 +61,9 @@ func (tp *Tape) softmax(op string, x *Tensor, logOut bool) *Tensor {
 func softmaxRow(y, x []float32, logOut bool) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
-		m = max(m, v)
+		if v > m || v != v { // NaN wins, as in PyTorch
+			m = v
+		}
 	}
 	copy(y, x)
 	expShifted(y, 1, m)
