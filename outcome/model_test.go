@@ -288,3 +288,39 @@ func BenchmarkRisk(b *testing.B) {
 		}
 	}
 }
+
+// FuzzPredict builds a stay from arbitrary bytes; Predict must return a
+// risk in [0, 1] and never panic, whatever the values.
+func FuzzPredict(f *testing.F) {
+	f.Add([]byte{0, 10, 1, 200, 3, 7, 255, 0, 9})
+	f.Add([]byte("HR Temp pH 0000000000000000"))
+	m := builtin(f)
+	names := append(Variables(), "Bogus", "")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := &Stay{RecordID: "f", Descriptors: map[string]float64{}}
+		special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1, 0, 1e308, -1e308, 0.5, 2.5}
+		for i := 0; i+3 <= len(b) && i < 600; i += 3 {
+			v := float64(int8(b[i+2])) * 3
+			if b[i+2]%17 == 0 {
+				v = special[int(b[i+2])%len(special)]
+			}
+			if b[i]%9 == 0 {
+				s.Descriptors[descriptorNames[int(b[i+1])%len(descriptorNames)]] = v
+				continue
+			}
+			s.Observations = append(s.Observations, Observation{Minutes: int(b[i+1])*12 - 60, Parameter: names[int(b[i])%len(names)], Value: v})
+		}
+		p, err := m.Predict(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(p.Risk >= 0 && p.Risk <= 1) || p.Band == "" {
+			t.Fatalf("prediction %+v", p)
+		}
+		for _, c := range p.Contributions {
+			if math.IsNaN(c.Contribution) {
+				t.Fatalf("NaN contribution for %s", c.Variable)
+			}
+		}
+	})
+}

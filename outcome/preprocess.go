@@ -87,7 +87,7 @@ func clean(s *Stay, cfg Config) cleaned {
 		if v == -1 {
 			continue
 		}
-		if math.IsNaN(v) || !Plausible(k, v) {
+		if math.IsNaN(v) || !Plausible(k, v) || ((k == "Gender" || k == "ICUType") && v != math.Trunc(v)) {
 			c.issue.count(&c.issue.Implausible, k)
 			continue
 		}
