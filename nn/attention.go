@@ -122,10 +122,7 @@ func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) 
 				}
 				for r := range s {
 					y, dr := P[r*s:(r+1)*s], D[r*s:(r+1)*s]
-					var dot float32
-					for j, v := range dr {
-						dot += v * y[j]
-					}
+					dot := dot32(dr, y)
 					for j, v := range dr {
 						dr[j] = scale * y[j] * (v - dot)
 					}
@@ -153,20 +150,14 @@ func maskedSoftmaxRow(x []float32, scale float32, pad []bool) {
 		return
 	}
 	expShifted(x, scale, m)
-	var sum float32
-	if pad == nil {
-		for _, v := range x {
-			sum += v
-		}
-	} else {
-		for j, v := range x {
+	if pad != nil {
+		for j := range x {
 			if pad[j] {
 				x[j] = 0
-			} else {
-				sum += v
 			}
 		}
 	}
+	sum := sum32(x)
 	inv := 1 / sum
 	for j := range x {
 		x[j] *= inv

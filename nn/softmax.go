@@ -67,10 +67,7 @@ func softmaxRow(y, x []float32, logOut bool) {
 	}
 	copy(y, x)
 	expShifted(y, 1, m)
-	var s float32
-	for _, v := range y {
-		s += v
-	}
+	s := sum32(y)
 	if logOut {
 		ls := m + float32(math.Log(float64(s)))
 		for j, v := range x {
