@@ -47,6 +47,16 @@ func TestCatchShapeError(t *testing.T) {
 		{"reshape", func(tp *Tape) { tp.Reshape(New(2, 3), 4, -1) }},
 		{"narrow", func(tp *Tape) { tp.Narrow(New(2, 3), 1, 2, 2) }},
 		{"axis", func(tp *Tape) { tp.SumAxis(New(2, 3), 2) }},
+		{"fromslice", func(*Tape) { FromSlice(make([]float32, 5), 2, 3) }},
+		{"embedding id", func(tp *Tape) { tp.Embedding(New(4, 2), []int{1, 4}) }},
+		{"embedding negative id", func(tp *Tape) { tp.Embedding(New(4, 2), []int{-1}) }},
+		{"target", func(tp *Tape) { tp.CrossEntropy(New(2, 3), []int{0, 3}, nil) }},
+		{"key padding", func(tp *Tape) { NewMultiheadAttention(4, 2, 0, NewRand(1)).Forward(tp, New(2, 3, 4), make([]bool, 5)) }},
+		{"attention width", func(tp *Tape) { NewMultiheadAttention(4, 2, 0, NewRand(1)).Forward(tp, New(2, 3, 5), nil) }},
+		{"heads", func(*Tape) { NewMultiheadAttention(5, 2, 0, NewRand(1)) }},
+		{"lstm length", func(tp *Tape) { NewLSTM(3, 2, 1, NewRand(1)).Forward(tp, New(2, 4, 3), []int{4, 5}) }},
+		{"gru features", func(tp *Tape) { NewGRU(3, 2, 1, NewRand(1)).Forward(tp, New(2, 4, 2), nil) }},
+		{"activation", func(*Tape) { NewTransformerEncoderLayer(TransformerConfig{DModel: 4, Heads: 2, FFN: 4, Activation: "swish"}, NewRand(1)) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
