@@ -56,7 +56,9 @@ func TestCatchShapeError(t *testing.T) {
 		{"heads", func(*Tape) { NewMultiheadAttention(5, 2, 0, NewRand(1)) }},
 		{"lstm length", func(tp *Tape) { NewLSTM(3, 2, 1, NewRand(1)).Forward(tp, New(2, 4, 3), []int{4, 5}) }},
 		{"gru features", func(tp *Tape) { NewGRU(3, 2, 1, NewRand(1)).Forward(tp, New(2, 4, 2), nil) }},
-		{"activation", func(*Tape) { NewTransformerEncoderLayer(TransformerConfig{DModel: 4, Heads: 2, FFN: 4, Activation: "swish"}, NewRand(1)) }},
+		{"activation", func(*Tape) {
+			NewTransformerEncoderLayer(TransformerConfig{DModel: 4, Heads: 2, FFN: 4, Activation: "swish"}, NewRand(1))
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
