@@ -72,6 +72,26 @@ func (l *LSTM) Forward(tp *Tape, x *Tensor, lengths []int) (out, last *Tensor) {
 	return out, last
 }
 
+// LengthsFromMask returns the valid length of each of b sequences from a
+// padding mask of b·t entries (true = padding), as the lengths argument of
+// LSTM.Forward and GRU.Forward wants: the length is one past the last step
+// that is not padding.
+func LengthsFromMask(pad []bool, b, t int) []int {
+	if len(pad) != b*t {
+		shapeErr("LengthsFromMask", "mask of %d for %d sequences of %d steps", len(pad), b, t)
+	}
+	lengths := make([]int, b)
+	for i := range b {
+		for s := t - 1; s >= 0; s-- {
+			if !pad[i*t+s] {
+				lengths[i] = s + 1
+				break
+			}
+		}
+	}
+	return lengths
+}
+
 func checkSequence(op string, x, wih *Tensor, lengths []int) {
 	if len(x.Shape) != 3 || x.Shape[2] != wih.Shape[1] {
 		shapeErr(op, "input %v, want [batch, time, %d]", x.Shape, wih.Shape[1])

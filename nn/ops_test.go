@@ -81,6 +81,8 @@ func TestGradNNOps(t *testing.T) {
 	table := p(7, 4)
 	ids := []int{3, 0, 3, 6, 1, 3}
 	mask := FromSlice([]float32{0, 1, 0, 0, 0, 1}, 1, 1, 6)
+	scores := p(4, 3, 3) // [B·H, S, S] with B = H = 2
+	keyPad := []bool{false, false, true, false, false, false}
 	runGradCases(t, []gradCase{
 		{name: "Softmax", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.Softmax(x) }},
 		{name: "LogSoftmax", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.LogSoftmax(x) }},
@@ -90,6 +92,8 @@ func TestGradNNOps(t *testing.T) {
 		{name: "MaskedFill", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.MaskedFill(x, mask, -1e9) }},
 		{name: "MaskedSoftmax", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.Softmax(tp.MaskedFill(x, mask, float32(math.Inf(-1)))) }},
 		{name: "Dropout", inputs: []*Tensor{x}, opts: gradOpts{Train: true}, f: func(tp *Tape) *Tensor { return tp.Dropout(x, 0.3) }},
+		{name: "Dropout/layer", inputs: []*Tensor{x}, opts: gradOpts{Train: true}, f: func(tp *Tape) *Tensor { return Dropout{P: 0.5}.Forward(tp, x) }},
+		{name: "attentionSoftmax", inputs: []*Tensor{scores}, f: func(tp *Tape) *Tensor { return tp.attentionSoftmax(scores, 0.7, keyPad, 2, 2) }},
 	})
 }
 

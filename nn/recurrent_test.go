@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -124,5 +125,13 @@ func TestRecurrentSolvesAddingProblem(t *testing.T) {
 				t.Fatalf("held-out MSE %.4f, want < 0.04", mse)
 			}
 		})
+	}
+}
+
+func TestLengthsFromMask(t *testing.T) {
+	pad := []bool{false, false, true, true, false, false, false, false, true, true, true, true}
+	got := LengthsFromMask(pad, 3, 4)
+	if want := []int{2, 4, 0}; !slices.Equal(got, want) {
+		t.Fatalf("lengths %v, want %v", got, want)
 	}
 }
