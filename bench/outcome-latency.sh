@@ -9,6 +9,7 @@
 #
 #   bench/outcome-latency.sh                    # 16 clients, 2000 requests per form
 #   CLIENTS=16 REQUESTS=5000 RECORD=132539 bench/outcome-latency.sh
+#   DATA=/path/to/set-a.tar.gz bench/outcome-latency.sh   # data elsewhere
 set -euo pipefail
 
 CLIENTS=${CLIENTS:-16}
@@ -16,7 +17,7 @@ REQUESTS=${REQUESTS:-2000}
 RECORD=${RECORD:-132539}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-data=$(cd "$repo/.." && pwd)/shared/data/physionet2012-set-a/set-a.tar.gz
+data=${DATA:-$(cd "$repo/.." && pwd)/shared/data/physionet2012-set-a/set-a.tar.gz}
 if [[ ! -f $data ]]; then
 	echo "outcome-latency: $data not found (PhysioNet 2012 set A is needed)" >&2
 	exit 2
@@ -62,7 +63,7 @@ if [[ -z $addr ]]; then
 	exit 1
 fi
 
-echo "galen $(git -C "$repo" rev-parse --short HEAD) on $addr, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "galen $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo "(no git)") on $addr, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "record $RECORD: $(($(wc -l <"$tmp/set-a/$RECORD.txt") - 1)) lines"
 # cpu_ticks prints the server's user+system CPU time in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
