@@ -30,7 +30,8 @@
 //
 // Ops (methods of *Tape, each with a backward pass): MatMul, BatchMatMul
 // (with transposes), Linear; Add, Sub, Mul, Div with NumPy broadcasting;
-// Scale, AddScalar, Exp, Log, Tanh, Sigmoid, ReLU, GELU (erf form);
+// Scale, AddScalar, Square, Sqrt, Exp, Log, Tanh, Sigmoid, ReLU, GELU (erf
+// form);
 // Softmax, LogSoftmax (last axis); Sum, Mean, Max and their ...Axis forms;
 // Reshape (a view), Transpose, Permute, Narrow, Concat; Embedding (gather of
 // rows), MaskedFill; LayerNorm; Dropout; losses CrossEntropy (class
@@ -81,6 +82,11 @@
 //
 // Serving: tp := nn.AcquireTape(); out := model.Forward(tp, ...); copy the
 // result out; tp.Release().
+//
+// Explanations: after Backward, every intermediate tensor on the path keeps
+// its Grad until Reset, so the gradient of a class score with respect to
+// token embeddings (or to an input made with SetRequiresGrad, for saliency
+// maps) can be read directly.
 //
 // # Adding an op
 //

@@ -417,3 +417,29 @@ func (tp *Tape) GELU(x *Tensor) *Tensor {
 		}
 	})
 }
+
+// Square returns x² elementwise.
+func (tp *Tape) Square(x *Tensor) *Tensor {
+	return tp.unary(x, 1, func(y, x []float32) {
+		for i, v := range x {
+			y[i] = v * v
+		}
+	}, func(dx, dy, x, _ []float32) {
+		for i, g := range dy {
+			dx[i] += 2 * x[i] * g
+		}
+	})
+}
+
+// Sqrt returns √x elementwise.
+func (tp *Tape) Sqrt(x *Tensor) *Tensor {
+	return tp.unary(x, 10, func(y, x []float32) {
+		for i, v := range x {
+			y[i] = float32(math.Sqrt(float64(v)))
+		}
+	}, func(dx, dy, _, y []float32) {
+		for i, g := range dy {
+			dx[i] += g / (2 * y[i])
+		}
+	})
+}

@@ -61,6 +61,8 @@ func TestGradCore(t *testing.T) {
 		{name: "Tanh", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.Tanh(u) }},
 		{name: "Sigmoid", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.Sigmoid(u) }},
 		{name: "ReLU", inputs: []*Tensor{rl}, f: func(tp *Tape) *Tensor { return tp.ReLU(rl) }},
+		{name: "Square", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.Square(u) }},
+		{name: "Sqrt", inputs: []*Tensor{pos}, f: func(tp *Tape) *Tensor { return tp.Sqrt(pos) }},
 		{name: "GELU", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.GELU(u) }},
 		{name: "Sum", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.Sum(u) }},
 		{name: "Mean", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.Mean(u) }},
