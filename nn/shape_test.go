@@ -2,6 +2,7 @@ package nn
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"testing"
 
@@ -106,6 +107,25 @@ func TestTapeReuseIsExact(t *testing.T) {
 			first = slices.Clone(w.Grad)
 		} else if !slices.Equal(first, w.Grad) {
 			t.Fatalf("step %d gradient differs after Reset", i)
+		}
+	}
+}
+
+// TestIntermediateGradReadable checks what explanations rely on: after
+// Backward an intermediate tensor's Grad holds d(loss)/d(tensor).
+func TestIntermediateGradReadable(t *testing.T) {
+	rng := NewRand(14)
+	table := randParam(rng, 1, 5, 3)
+	lin := NewLinear(3, 2, true, rng)
+	tp := NewTape()
+	emb := tp.Embedding(table, []int{4, 1})
+	tp.Backward(tp.Sum(lin.Forward(tp, emb)))
+	for r := range 2 {
+		for j := range 3 {
+			want := lin.Weight.Data[j] + lin.Weight.Data[3+j]
+			if got := emb.Grad[r*3+j]; math.Abs(float64(got-want)) > 1e-6 {
+				t.Fatalf("embedding grad [%d,%d] = %v, want %v", r, j, got, want)
+			}
 		}
 	}
 }
