@@ -1,9 +1,13 @@
 package outcome
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -323,4 +327,40 @@ func FuzzPredict(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkPredictRealStay predicts the first stay of set A (skipped when
+// ../shared/data is absent): a typical stay has 20-30 observed variables,
+// each one occlusion.
+func BenchmarkPredictRealStay(b *testing.B) {
+	p := sharedData(b)
+	f, err := os.Open(filepath.Join(p, "set-a.tar.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var stay *Stay
+	for stay == nil {
+		h, err := tr.Next()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if strings.HasSuffix(h.Name, ".txt") {
+			if stay, _, err = ParseRecord(h.Name, tr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	m := builtin(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := m.Predict(ctx, stay); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
