@@ -32,7 +32,8 @@
 // (with transposes), Linear; Add, Sub, Mul, Div with NumPy broadcasting;
 // Scale, AddScalar, Square, Sqrt, Exp, Log, Tanh, Sigmoid, ReLU, GELU (erf
 // form);
-// Softmax, LogSoftmax (last axis); Sum, Mean, Max and their ...Axis forms;
+// Softmax, LogSoftmax (last axis); Sum, Mean, Max and their ...Axis forms,
+// MaskedMean (pooling over non-padding positions);
 // Reshape (a view), Transpose, Permute, Narrow, Concat; Embedding (gather of
 // rows), MaskedFill; LayerNorm; Dropout; losses CrossEntropy (class
 // weights, ignored negative targets), BCEWithLogits (pos_weight), MSE.

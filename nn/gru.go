@@ -7,7 +7,7 @@ import (
 )
 
 // GRU is PyTorch's nn.GRU with batch_first=True, unidirectional, with
-// NumLayers stacked layers. Parameter names and layout are as for LSTM with
+// stacked layers and Dropout between them as for LSTM. Parameter names and layout are as for LSTM with
 // 3H rows in PyTorch's gate order r, z, n:
 //
 //	r = σ(W_ir x + b_ir + W_hr h + b_hr)
@@ -17,6 +17,7 @@ import (
 type GRU struct {
 	Hidden                             int
 	WeightIH, WeightHH, BiasIH, BiasHH []*Tensor // one per layer
+	Dropout                            float32
 }
 
 // NewGRU returns a GRU initialised like PyTorch: uniform in ±1/√hidden.
@@ -35,9 +36,11 @@ func (g *GRU) Parameters() []NamedParam {
 func (g *GRU) Forward(tp *Tape, x *Tensor, lengths []int) (out, last *Tensor) {
 	checkSequence("GRU", x, g.WeightIH[0], lengths)
 	for k := range g.WeightIH {
+		if k > 0 {
+			x = tp.Dropout(out, g.Dropout)
+		}
 		gx := tp.Linear(x, g.WeightIH[k], g.BiasIH[k])
 		out, last = tp.gruSequence(gx, g.WeightHH[k], g.BiasHH[k], lengths)
-		x = out
 	}
 	return out, last
 }

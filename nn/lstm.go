@@ -9,12 +9,14 @@ import (
 )
 
 // LSTM is PyTorch's nn.LSTM with batch_first=True, unidirectional, with
-// NumLayers stacked layers and no dropout between them. Layer k has
+// stacked layers (one per WeightIH entry) and Dropout, when training, on the
+// outputs of every layer but the last (PyTorch's dropout argument). Layer k has
 // "weight_ih_l<k>" [4H, in], "weight_hh_l<k>" [4H, H], "bias_ih_l<k>" and
 // "bias_hh_l<k>" [4H], gates in PyTorch's order i, f, g, o.
 type LSTM struct {
 	Hidden                             int
 	WeightIH, WeightHH, BiasIH, BiasHH []*Tensor // one per layer
+	Dropout                            float32
 }
 
 // NewLSTM returns an LSTM from in features to hidden units with layers
@@ -65,9 +67,11 @@ func (l *LSTM) Parameters() []NamedParam {
 func (l *LSTM) Forward(tp *Tape, x *Tensor, lengths []int) (out, last *Tensor) {
 	checkSequence("LSTM", x, l.WeightIH[0], lengths)
 	for k := range l.WeightIH {
+		if k > 0 {
+			x = tp.Dropout(out, l.Dropout)
+		}
 		gx := tp.Linear(x, l.WeightIH[k], l.BiasIH[k])
 		out, last = tp.lstmSequence(gx, l.WeightHH[k], l.BiasHH[k], lengths)
-		x = out
 	}
 	return out, last
 }

@@ -69,6 +69,8 @@ func TestGradCore(t *testing.T) {
 		{name: "SumAxis/0", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.SumAxis(u, 0) }},
 		{name: "SumAxis/1", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.SumAxis(u, 1) }},
 		{name: "MeanAxis/-1", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.MeanAxis(u, -1) }},
+		{name: "MaskedMean", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.MaskedMean(u, []bool{false, true, false, true, true, true}) }},
+		{name: "MaskedMean/nil", inputs: []*Tensor{u}, f: func(tp *Tape) *Tensor { return tp.MaskedMean(u, nil) }},
 		{name: "Max", inputs: []*Tensor{mx}, f: func(tp *Tape) *Tensor { return tp.Max(mx) }},
 		{name: "MaxAxis/1", inputs: []*Tensor{mx}, f: func(tp *Tape) *Tensor { return tp.MaxAxis(mx, 1) }},
 		{name: "MaxAxis/-1", inputs: []*Tensor{mx}, f: func(tp *Tape) *Tensor { return tp.MaxAxis(mx, -1) }},

@@ -25,16 +25,19 @@ func TestGradRecurrent(t *testing.T) {
 	lstm2 := NewLSTM(4, 3, 2, rng)
 	gru := NewGRU(4, 6, 1, rng)
 	gru2 := NewGRU(4, 3, 2, rng)
+	lstm2.Dropout, gru2.Dropout = 0.3, 0.3
 	lengths := []int{5, 2, 0}
 	runGradCases(t, []gradCase{
 		{name: "LSTM", inputs: withInput(lstm.Parameters(), x), f: both(lstm, x, nil)},
 		{name: "LSTM/lengths", inputs: withInput(lstm.Parameters(), x), f: both(lstm, x, lengths)},
 		{name: "LSTM/last", inputs: withInput(lstm.Parameters(), x), f: func(tp *Tape) *Tensor { _, h := lstm.Forward(tp, x, lengths); return h }},
 		{name: "LSTM/2layers", inputs: withInput(lstm2.Parameters(), x), f: both(lstm2, x, lengths)},
+		{name: "LSTM/2layers-dropout", inputs: withInput(lstm2.Parameters(), x), opts: gradOpts{Train: true}, f: both(lstm2, x, lengths)},
 		{name: "GRU", inputs: withInput(gru.Parameters(), x), f: both(gru, x, nil)},
 		{name: "GRU/lengths", inputs: withInput(gru.Parameters(), x), f: both(gru, x, lengths)},
 		{name: "GRU/last", inputs: withInput(gru.Parameters(), x), f: func(tp *Tape) *Tensor { _, h := gru.Forward(tp, x, lengths); return h }},
 		{name: "GRU/2layers", inputs: withInput(gru2.Parameters(), x), f: both(gru2, x, lengths)},
+		{name: "GRU/2layers-dropout", inputs: withInput(gru2.Parameters(), x), opts: gradOpts{Train: true}, f: both(gru2, x, lengths)},
 	})
 }
 

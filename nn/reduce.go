@@ -145,3 +145,59 @@ func (tp *Tape) MaxAxis(x *Tensor, axis int) *Tensor {
 	}
 	return out
 }
+
+// MaskedMean averages x [B, S, D] over the positions of each sequence that
+// are not padding (pad: B·S entries, true = padding; nil = none), giving
+// [B, D]. A sequence that is all padding gives zeros.
+func (tp *Tape) MaskedMean(x *Tensor, pad []bool) *Tensor {
+	if len(x.Shape) != 3 {
+		shapeErr("MaskedMean", "input %v, want [batch, seq, dim]", x.Shape)
+	}
+	b, s, d := x.Shape[0], x.Shape[1], x.Shape[2]
+	if pad != nil && len(pad) != b*s {
+		shapeErr("MaskedMean", "mask of %d for input %v", len(pad), x.Shape)
+	}
+	out := tp.newTensor([]int{b, d}, true, x)
+	inv := make([]float32, b) // 1/count per sequence
+	for i := range b {
+		n := 0
+		for t := range s {
+			if pad == nil || !pad[i*s+t] {
+				n++
+			}
+		}
+		if n > 0 {
+			inv[i] = 1 / float32(n)
+		}
+		dst := out.Data[i*d : (i+1)*d]
+		for t := range s {
+			if pad != nil && pad[i*s+t] {
+				continue
+			}
+			for j, v := range x.Data[(i*s+t)*d : (i*s+t+1)*d] {
+				dst[j] += v
+			}
+		}
+		for j := range dst {
+			dst[j] *= inv[i]
+		}
+	}
+	if out.requiresGrad {
+		tp.recordOp(out, func() {
+			gx := tp.grad(x)
+			for i := range b {
+				g := out.Grad[i*d : (i+1)*d]
+				for t := range s {
+					if pad != nil && pad[i*s+t] {
+						continue
+					}
+					dst := gx[(i*s+t)*d : (i*s+t+1)*d]
+					for j, v := range g {
+						dst[j] += v * inv[i]
+					}
+				}
+			}
+		})
+	}
+	return out
+}
