@@ -48,28 +48,46 @@ func (tp *Tape) Dropout(x *Tensor, p float32) *Tensor {
 type dropMask struct {
 	seed   uint64
 	thresh uint64 // drop when a 16-bit draw is below
-	scale  float32
+	scale  uint32 // bits of 1/(1-p)
 }
 
 func newDropMask(tp *Tape, p float32) dropMask {
-	return dropMask{seed: tp.rng.Uint64(), thresh: uint64(float64(p) * 65536), scale: 1 / (1 - p)}
+	return dropMask{seed: tp.rng.Uint64(), thresh: uint64(float64(p) * 65536), scale: math.Float32bits(1 / (1 - p))}
+}
+
+// k returns the mask value for the low 16 bits of r: 0 or 1/(1-p),
+// without a branch.
+func (m dropMask) k(r uint64) float32 {
+	keep := 1 ^ ((r&0xffff - m.thresh) >> 63)
+	return math.Float32frombits(m.scale & uint32(-keep))
 }
 
 // apply sets dst = src·mask (or adds it, with acc) for mask block blk.
+// Every 64-bit draw gives the mask of four elements.
 func (m dropMask) apply(blk uint64, dst, src []float32, acc bool) {
 	rng := rand.NewPCG(m.seed, blk)
 	src = src[:len(dst)]
-	sb := math.Float32bits(m.scale)
-	for i := 0; i < len(dst); i += 4 {
+	n4 := len(dst) &^ 3
+	for i := 0; i < n4; i += 4 {
 		r := rng.Uint64()
-		for j := i; j < min(i+4, len(dst)); j++ {
-			// keep is 1 when the draw is at least thresh; no branch.
-			keep := 1 ^ ((r&0xffff - m.thresh) >> 63)
-			k := math.Float32frombits(sb & uint32(-keep))
+		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
+		k0, k1, k2, k3 := m.k(r), m.k(r>>16), m.k(r>>32), m.k(r>>48)
+		if acc {
+			d[0] += s[0] * k0
+			d[1] += s[1] * k1
+			d[2] += s[2] * k2
+			d[3] += s[3] * k3
+		} else {
+			d[0], d[1], d[2], d[3] = s[0]*k0, s[1]*k1, s[2]*k2, s[3]*k3
+		}
+	}
+	if n4 < len(dst) {
+		r := rng.Uint64()
+		for j := n4; j < len(dst); j++ {
 			if acc {
-				dst[j] += src[j] * k
+				dst[j] += src[j] * m.k(r)
 			} else {
-				dst[j] = src[j] * k
+				dst[j] = src[j] * m.k(r)
 			}
 			r >>= 16
 		}
