@@ -129,3 +129,14 @@ func TestIntermediateGradReadable(t *testing.T) {
 		}
 	}
 }
+
+func TestDetachStopsGradient(t *testing.T) {
+	w := NewParam(2)
+	copy(w.Data, []float32{1, 2})
+	tp := NewTape()
+	loss := tp.Sum(tp.Mul(w, w.Detach())) // d/dw = w (the detached factor is a constant)
+	tp.Backward(loss)
+	if want := []float32{1, 2}; !slices.Equal(w.Grad, want) {
+		t.Fatalf("grad %v, want %v", w.Grad, want)
+	}
+}

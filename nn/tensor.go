@@ -100,6 +100,10 @@ func (t *Tensor) Clone() *Tensor {
 	return &Tensor{Shape: slices.Clone(t.Shape), Data: slices.Clone(t.Data)}
 }
 
+// Detach returns a tensor that shares t's shape and data but takes no part
+// in gradients: ops on it record nothing that leads back to t.
+func (t *Tensor) Detach() *Tensor { return &Tensor{Shape: t.Shape, Data: t.Data} }
+
 // ZeroGrad clears t's gradient, if any.
 func (t *Tensor) ZeroGrad() { clear(t.Grad) }
 
