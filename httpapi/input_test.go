@@ -198,3 +198,36 @@ func TestUnmatchedRoutes(t *testing.T) {
 		})
 	}
 }
+
+func TestAuthorizationHeader(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	tests := []struct {
+		name, header string
+		wantStatus   int
+	}{
+		{"bearer", "Bearer " + env.keys["admin"], 200},
+		{"lower-case scheme", "bearer " + env.keys["admin"], 200},
+		{"extra spaces", "Bearer   " + env.keys["admin"] + " ", 200},
+		{"basic", "Basic " + env.keys["admin"], 401},
+		{"no secret", "Bearer ", 401},
+		{"unknown key", "Bearer glk_0000000000000000000000000000", 401},
+		{"revoked key", "Bearer " + env.keys["revoked"], 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", env.url+"/v1/models", nil)
+			req.Header.Set("Authorization", tt.header)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			if tt.wantStatus == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+}

@@ -171,11 +171,12 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 	if len(rt.Roles) == 0 {
 		return nil
 	}
-	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(secret) == "" {
+	h := r.Header.Get("Authorization")
+	const scheme = "Bearer " // case-insensitive (RFC 9110 section 11.1)
+	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) || strings.TrimSpace(h[len(scheme):]) == "" {
 		return galen.Errorf(galen.EUNAUTHORIZED, "missing API key: send Authorization: Bearer <key>")
 	}
-	k, err := s.store.FindAPIKeyByHash(r.Context(), HashKey(strings.TrimSpace(secret)))
+	k, err := s.store.FindAPIKeyByHash(r.Context(), HashKey(strings.TrimSpace(h[len(scheme):])))
 	switch {
 	case galen.ErrorCode(err) == galen.ENOTFOUND:
 		return galen.Errorf(galen.EUNAUTHORIZED, "unknown API key")

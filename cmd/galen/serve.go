@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/httpapi"
 	"github.com/galenhealth/galen/inference"
 )
@@ -173,6 +174,11 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	generated, err := httpapi.EnsureAdminKey(ctx, store, cfg.AdminKey)
 	if err != nil {
 		return fmt.Errorf("admin key: %w", err)
+	}
+	if cfg.AdminKey != "" {
+		if _, err := store.FindAPIKeyByHash(ctx, httpapi.HashKey(cfg.AdminKey)); galen.ErrorCode(err) == galen.ENOTFOUND {
+			logger.Warn("GALEN_ADMIN_KEY is set but the store already had keys, so it is not a key; use `galen keys create`")
+		}
 	}
 	if generated != "" {
 		fmt.Fprintf(c.Stderr, "\nGalen created the first admin API key. It is shown only this once; keep it safe:\n\n    %s\n\n", generated)
