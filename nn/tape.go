@@ -99,11 +99,16 @@ func (tp *Tape) Backward(loss *Tensor) {
 }
 
 // BackwardFrom runs the backward pass seeded with d(loss)/d(out) = grad.
+// It panics on a tape that does not record; it does nothing when out does
+// not depend on any tensor that wants a gradient.
 func (tp *Tape) BackwardFrom(out *Tensor, grad []float32) {
 	if len(grad) != len(out.Data) {
 		shapeErr("Backward", "gradient has %d values for a tensor of shape %v", len(grad), out.Shape)
 	}
-	if !out.requiresGrad || !tp.Recording() {
+	if !tp.Recording() {
+		panic("nn: Backward on a tape that records nothing (use NewTape for training)")
+	}
+	if !out.requiresGrad {
 		return
 	}
 	g := tp.grad(out)
