@@ -257,7 +257,7 @@ func (c *converter) code(path string, cc *fhir.CodeableConcept, report bool) (Co
 	case len(loinc) == 0:
 		c.warn(fhir.CodeCodeInvalid, path+".code", "no LOINC coding (system %s): observation ignored", fhir.SystemLOINC)
 	case hints[loinc[0]] != "":
-		c.warn(fhir.CodeCodeInvalid, path+".code", "LOINC %s is %s: observation ignored", truncate(loinc[0], 20), hints[loinc[0]])
+		c.warn(fhir.CodeCodeInvalid, path+".code", "LOINC %s: %s; observation ignored", truncate(loinc[0], 20), hints[loinc[0]])
 	default:
 		c.warn(fhir.CodeCodeInvalid, path+".code", "LOINC %s is not used by the ICU mortality model: observation ignored", truncate(strings.Join(loinc, ", "), 60))
 	}
