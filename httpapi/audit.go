@@ -20,7 +20,7 @@ func (s *Server) auditRoutes() []route {
 
 // writeAudit appends the audit event of one request. It runs after the
 // handler, on a context that outlives the caller's, and logs failures.
-func (s *Server) writeAudit(ctx context.Context, ri *reqInfo, method, bodyHash string, status int, latency time.Duration) {
+func (s *Server) writeAudit(ctx context.Context, ri *reqInfo, method, bodyHash string, status int, latency time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	e := &galen.AuditEvent{
@@ -38,7 +38,9 @@ func (s *Server) writeAudit(ctx context.Context, ri *reqInfo, method, bodyHash s
 	if err := s.store.CreateAuditEvent(ctx, e); err != nil {
 		s.metrics.auditFailures.Inc()
 		s.logger.Error("audit write failed", "request_id", ri.id, "route", ri.route.Pattern, "err", err)
+		return err
 	}
+	return nil
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {

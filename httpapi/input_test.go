@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -76,8 +78,14 @@ func TestBadInput(t *testing.T) {
 
 func TestPanicIsRecovered(t *testing.T) {
 	env := newEnv(t, Config{}, inference.Config{}, nil)
+	// The handler has begun to answer when it panics; the half answer is dropped.
 	h := env.srv.wrap(route{Method: "GET", Pattern: "/boom", Roles: anyRole, Audit: true,
-		Handler: func(http.ResponseWriter, *http.Request) error { panic("boom") }})
+		Handler: func(w http.ResponseWriter, _ *http.Request) error {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"risk": `))
+			panic("boom")
+		}})
 	mux := http.NewServeMux()
 	mux.Handle("GET /boom", h)
 	mux.Handle("/", env.srv.Handler())
@@ -229,5 +237,35 @@ func TestAuthorizationHeader(t *testing.T) {
 				t.Error("401 without WWW-Authenticate")
 			}
 		})
+	}
+}
+
+// failingAudit is a store whose audit log cannot be written: the failure
+// cannot be provoked in a real SQLite store without breaking it for every
+// other call too.
+type failingAudit struct{ galen.Store }
+
+func (failingAudit) CreateAuditEvent(context.Context, *galen.AuditEvent) error {
+	return errors.New("disk full")
+}
+
+func TestAuditFailureWithholdsAnswer(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	srv, err := New(Config{}, failingAudit{env.store}, env.models, slog.New(slog.NewTextHandler(env.logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.url = startServer(t, srv.Handler())
+	body := []byte(`{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}]}`)
+	resp, b := env.do(t, "clinician", "POST", "/v2/models/lin/infer", "application/json", body)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503 when the audit log fails: %s", resp.StatusCode, b)
+	}
+	if msg := errorOf(t, resp, b); strings.Contains(msg, "disk full") || strings.Contains(string(b), "outputs") {
+		t.Errorf("answer or internal error leaked: %s", b)
+	}
+	// Unaudited routes still answer.
+	if resp, _ := env.do(t, "", "GET", "/v2/health/ready", "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("ready: %d", resp.StatusCode)
 	}
 }

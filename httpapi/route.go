@@ -95,37 +95,83 @@ func KeyFromContext(ctx context.Context) *galen.APIKey {
 	return nil
 }
 
-// statusWriter records the status a handler wrote.
+// statusWriter records the status a handler wrote. When buffered, it holds
+// the whole response back until flush, so that an audited answer leaves
+// only after its audit event is stored, and an error or panic half-way
+// through can still be answered cleanly.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	buffered bool
+	buf      bytes.Buffer
 }
 
 func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
+	if w.status != 0 {
+		return
 	}
-	w.ResponseWriter.WriteHeader(status)
+	w.status = status
+	if !w.buffered {
+		w.ResponseWriter.WriteHeader(status)
+	}
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.buffered {
+		return w.buf.Write(b)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// FlushError implements http.ResponseController's Flush: a no-op while
+// buffered (flush sends everything at the end).
+func (w *statusWriter) FlushError() error {
+	if w.buffered {
+		return nil
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// discard drops a buffered response so that another can be written; it
+// reports whether it could.
+func (w *statusWriter) discard() bool {
+	if !w.buffered && w.status != 0 {
+		return false
+	}
+	w.status = 0
+	w.buf.Reset()
+	return true
+}
+
+// flush sends a buffered response.
+func (w *statusWriter) flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if !w.buffered {
+		return
+	}
+	w.buffered = false
+	w.ResponseWriter.WriteHeader(w.status)
+	_, _ = w.ResponseWriter.Write(w.buf.Bytes())
+}
+
 // wrap builds the handler of one route: request id, body limit, panic
-// recovery, authentication and role check, audit, metrics.
+// recovery, authentication and role check, audit, metrics. Responses of
+// audited routes are buffered: if their audit event cannot be stored, the
+// caller gets 503 instead of the answer.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ri := &reqInfo{id: newRequestID(), route: &rt, model: r.PathValue("name")}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, buffered: rt.Audit}
 		sw.Header().Set("X-Request-Id", ri.id)
 		r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBody)
 		var bodyHash string
@@ -135,19 +181,23 @@ func (s *Server) wrap(rt route) http.Handler {
 					panic(p)
 				}
 				s.logger.Error("handler panic", "request_id", ri.id, "route", rt.Method+" "+rt.Pattern, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				if sw.status == 0 {
+				if sw.discard() {
 					s.writeError(sw, r, galen.Errorf(galen.EINTERNAL, "internal error"))
 				}
 			}
-			if sw.status == 0 {
-				sw.status = http.StatusOK
+			if rt.Audit && ri.key != nil {
+				status := sw.status
+				if status == 0 {
+					status = http.StatusOK
+				}
+				if err := s.writeAudit(r.Context(), ri, r.Method, bodyHash, status, time.Since(start)); err != nil && sw.discard() {
+					s.writeError(sw, r, galen.Errorf(galen.EUNAVAILABLE, "the audit log cannot be written, so the answer is withheld"))
+				}
 			}
+			sw.flush()
 			lat := time.Since(start)
 			s.metrics.observeRequest(rt, sw.status, lat)
 			s.logger.Debug("request", "request_id", ri.id, "method", rt.Method, "route", rt.Pattern, "status", sw.status, "latency_ms", float64(lat.Microseconds())/1000)
-			if rt.Audit && ri.key != nil {
-				s.writeAudit(r.Context(), ri, r.Method, bodyHash, sw.status, lat)
-			}
 		}()
 		err := s.authenticate(r, rt, ri)
 		if err == nil && rt.Audit {
@@ -157,7 +207,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			err = rt.Handler(sw, r)
 		}
 		if err != nil {
-			if sw.status != 0 {
+			if !sw.discard() {
 				s.logger.Warn("error after response started", "request_id", ri.id, "route", rt.Method+" "+rt.Pattern, "err", err)
 				return
 			}
