@@ -52,15 +52,17 @@ func (o *Observation) MarshalJSON() ([]byte, error) {
 }
 
 // Effective returns the time the observation applies to: effectiveDateTime,
-// effectiveInstant or the start of effectivePeriod, in that order.
+// effectiveInstant, or the start (else the end) of effectivePeriod.
 func (o *Observation) Effective() string {
 	switch {
 	case o.EffectiveDateTime != "":
 		return o.EffectiveDateTime
 	case o.EffectiveInstant != "":
 		return o.EffectiveInstant
-	case o.EffectivePeriod != nil:
+	case o.EffectivePeriod != nil && o.EffectivePeriod.Start != "":
 		return o.EffectivePeriod.Start
+	case o.EffectivePeriod != nil:
+		return o.EffectivePeriod.End
 	}
 	return ""
 }

@@ -270,6 +270,8 @@ func (c *converter) time(path string, o *fhir.Observation) (time.Time, bool) {
 	switch {
 	case o.EffectiveInstant != "":
 		p = path + ".effectiveInstant"
+	case o.EffectiveDateTime == "" && o.EffectivePeriod != nil && o.EffectivePeriod.Start == "":
+		p = path + ".effectivePeriod.end"
 	case o.EffectiveDateTime == "" && o.EffectivePeriod != nil:
 		p = path + ".effectivePeriod.start"
 	}

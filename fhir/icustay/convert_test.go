@@ -258,12 +258,14 @@ func TestFromBundleTimezonesAndAdmission(t *testing.T) {
 	b := decode(t, bundleOf(
 		obs("8867-4", "2012-05-01T10:00:00+02:00", hr), // 08:00Z
 		obs("9279-1", "2012-05-01T08:45:30Z", `,"valueQuantity":{"value":18,"unit":"/min"}`),
+		// Urine over a period with only an end counts at its end.
+		`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"9187-6"}]},"effectivePeriod":{"end":"2012-05-01T09:00:00Z"},"valueQuantity":{"value":0.25,"unit":"L"}}`,
 	))
 	res, err := icustay.FromBundle(b, icustay.Options{Admission: time.Date(2012, 5, 1, 7, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []outcome.Observation{{Minutes: 60, Parameter: "HR", Value: 80}, {Minutes: 105, Parameter: "RespRate", Value: 18}}
+	want := []outcome.Observation{{Minutes: 60, Parameter: "HR", Value: 80}, {Minutes: 105, Parameter: "RespRate", Value: 18}, {Minutes: 120, Parameter: "Urine", Value: 250}}
 	if !reflect.DeepEqual(res.Stay.Observations, want) {
 		t.Errorf("got %v, want %v", res.Stay.Observations, want)
 	}
