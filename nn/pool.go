@@ -10,6 +10,16 @@ func (tp *Tape) MaxPool2d(x *Tensor, kernel, stride int) *Tensor {
 	g := newConvGeom("MaxPool2d", x.Shape, kernel, kernel, stride, 0)
 	out := tp.newTensor([]int{g.n, g.c, g.oh, g.ow}, false, x)
 	planes := g.n * g.c
+	if kernel == 2 && stride == 2 {
+		parallelFor(planes, 4*g.oh*g.ow, func(lo, hi int) { maxPool2x2(out.Data, x.Data, g, lo, hi) })
+		if out.requiresGrad {
+			tp.recordOp(out, func() {
+				gx := tp.grad(x)
+				parallelFor(planes, 8*g.oh*g.ow, func(lo, hi int) { maxPool2x2Backward(gx, out.Grad, out.Data, x.Data, g, lo, hi) })
+			})
+		}
+		return out
+	}
 	// The argmax of each window (a flat index into x, stored as the bits of
 	// a float32 so it can live in the tape's memory) is kept for backward.
 	var arg []float32
@@ -17,10 +27,6 @@ func (tp *Tape) MaxPool2d(x *Tensor, kernel, stride int) *Tensor {
 		arg = tp.scratch(len(out.Data), false)
 	}
 	parallelFor(planes, g.oh*g.ow*kernel*kernel, func(lo, hi int) {
-		if kernel == 2 && stride == 2 {
-			maxPool2x2(out.Data, arg, x.Data, g, lo, hi)
-			return
-		}
 		for p := lo; p < hi; p++ {
 			base := p * g.h * g.w
 			for oy := range g.oh {
@@ -58,10 +64,11 @@ func (tp *Tape) MaxPool2d(x *Tensor, kernel, stride int) *Tensor {
 	return out
 }
 
-// maxPool2x2 is MaxPool2d's loop for 2×2 windows with stride 2 over the
-// planes [lo, hi), the common case, written out so the compiler keeps the
-// four candidates in registers.
-func maxPool2x2(out, arg, x []float32, g convGeom, lo, hi int) {
+// maxPool2x2 is MaxPool2d's forward loop for 2×2 windows with stride 2
+// over the planes [lo, hi), the common case. It stores no argmax (the
+// branch-free max is much faster than tracking the index);
+// maxPool2x2Backward finds it again.
+func maxPool2x2(out, x []float32, g convGeom, lo, hi int) {
 	for p := lo; p < hi; p++ {
 		base := p * g.h * g.w
 		for oy := range g.oh {
@@ -70,20 +77,50 @@ func maxPool2x2(out, arg, x []float32, g convGeom, lo, hi int) {
 			r1 := x[o0+g.w : o0+g.w+2*g.ow]
 			dst := out[(p*g.oh+oy)*g.ow : (p*g.oh+oy+1)*g.ow]
 			for ox := range dst {
-				// The first maximum wins, and the first NaN beats everything.
-				best, bi := r0[2*ox], o0+2*ox
-				if v := r0[2*ox+1]; v > best || (v != v && best == best) {
-					best, bi = v, o0+2*ox+1
+				dst[ox] = max(r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1]) // NaN if any is NaN
+			}
+		}
+	}
+}
+
+// maxPool2x2Backward adds each output gradient to the first input of its
+// window equal to the output (the first NaN when the output is NaN), the
+// element PyTorch picks.
+func maxPool2x2Backward(gx, gout, out, x []float32, g convGeom, lo, hi int) {
+	// The fourth input needs no test: it is the maximum if no other is.
+	for p := lo; p < hi; p++ {
+		base := p * g.h * g.w
+		for oy := range g.oh {
+			o0 := base + 2*oy*g.w
+			x0, x1 := x[o0:o0+2*g.ow], x[o0+g.w:o0+g.w+2*g.ow]
+			g0, g1 := gx[o0:o0+2*g.ow], gx[o0+g.w:o0+g.w+2*g.ow]
+			orow := out[(p*g.oh+oy)*g.ow : (p*g.oh+oy+1)*g.ow]
+			grow := gout[(p*g.oh+oy)*g.ow : (p*g.oh+oy+1)*g.ow]
+			for ox, m := range orow {
+				d := grow[ox]
+				a, b, c := x0[2*ox], x0[2*ox+1], x1[2*ox]
+				if m != m { // a NaN output comes from the window's first NaN
+					switch {
+					case a != a:
+						g0[2*ox] += d
+					case b != b:
+						g0[2*ox+1] += d
+					case c != c:
+						g1[2*ox] += d
+					default:
+						g1[2*ox+1] += d
+					}
+					continue
 				}
-				if v := r1[2*ox]; v > best || (v != v && best == best) {
-					best, bi = v, o0+g.w+2*ox
-				}
-				if v := r1[2*ox+1]; v > best || (v != v && best == best) {
-					best, bi = v, o0+g.w+2*ox+1
-				}
-				dst[ox] = best
-				if arg != nil {
-					arg[(p*g.oh+oy)*g.ow+ox] = math.Float32frombits(uint32(bi))
+				switch {
+				case a == m:
+					g0[2*ox] += d
+				case b == m:
+					g0[2*ox+1] += d
+				case c == m:
+					g1[2*ox] += d
+				default:
+					g1[2*ox+1] += d
 				}
 			}
 		}

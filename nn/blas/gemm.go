@@ -26,12 +26,17 @@ var bufPool = sync.Pool{New: func() any {
 
 // packedGemm computes C = alpha·op(A)·op(B) + beta·C with the micro-kernel.
 func packedGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	scaleC(m, n, beta, c, ldc)
 	if alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	// With beta 0 the kernel writes C instead of clearing it and adding.
+	overwrite := beta == 0
+	if !overwrite {
+		scaleC(m, n, beta, c, ldc)
+	}
 	splitGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, func(m, n int, a, b, c []float32) {
-		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, overwrite)
 	})
 }
 
@@ -51,9 +56,13 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// gemmSerial adds alpha·op(A)·op(B) to C on one goroutine.
-func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+// gemmSerial adds alpha·op(A)·op(B) to C on one goroutine, or writes it
+// to C when overwrite is set.
+func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, overwrite bool) {
 	if m*n*k < small {
+		if overwrite {
+			scaleC(m, n, 0, c, ldc)
+		}
 		naiveGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
@@ -64,6 +73,7 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
+			acc := pc > 0 || !overwrite // the first k block writes C
 			packB(bufs.b, b, ldb, transB, pc, jc, kb, nb)
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
@@ -80,14 +90,18 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 						rows := min(mr, mb-ir)
 						co := (ic+ir)*ldc + jc + jr
 						if rows == mr && cols == nr {
-							kernel6x16(kb, ap, bp, &c[co], ldbp, ldc)
+							kernel6x16(kb, ap, bp, &c[co], ldbp, ldc, acc)
 							continue
 						}
-						// Edge tile: compute into a full tile, add the part inside C.
-						clear(tile[:])
-						kernel6x16(kb, ap, bp, &tile[0], ldbp, nr)
+						// Edge tile: compute into a full tile, then add or copy
+						// the part inside C.
+						kernel6x16(kb, ap, bp, &tile[0], ldbp, nr, false)
 						for i := range rows {
 							dst := c[co+i*ldc : co+i*ldc+cols]
+							if !acc {
+								copy(dst, tile[i*nr:i*nr+cols])
+								continue
+							}
 							for j, v := range tile[i*nr : i*nr+cols] {
 								dst[j] += v
 							}

@@ -7,9 +7,9 @@ import "golang.org/x/sys/cpu"
 // hasKernel reports whether the assembly micro-kernel can run here.
 var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// kernel6x16 adds the product of a packed 6×k panel of A and a k×16 panel
-// of B with row stride ldb (16 when packed) into the 6×16 tile of C at c
-// with row stride ldc.
+// kernel6x16 adds (acc) or writes the product of a packed 6×k panel of A
+// and a k×16 panel of B with row stride ldb (16 when packed) into the 6×16
+// tile of C at c with row stride ldc.
 //
 //go:noescape
-func kernel6x16(k int, a, b, c *float32, ldb, ldc int)
+func kernel6x16(k int, a, b, c *float32, ldb, ldc int, acc bool)

@@ -2,12 +2,12 @@
 
 #include "textflag.h"
 
-// func kernel6x16(k int, a, b, c *float32, ldb, ldc int)
+// func kernel6x16(k int, a, b, c *float32, ldb, ldc int, acc bool)
 //
-// c[i*ldc+j] += Σp a[p*6+i]·b[p*ldb+j] for i < 6, j < 16, with a packed by
-// packA and b either packed by packB (ldb 16) or a row-major matrix.
-// Needs AVX2 and FMA; k >= 1.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-48
+// c[i*ldc+j] (+)= Σp a[p*6+i]·b[p*ldb+j] for i < 6, j < 16, with a packed
+// by packA and b either packed by packB (ldb 16) or a row-major matrix; acc
+// adds to c, otherwise c is overwritten. Needs AVX2 and FMA; k >= 1.
+TEXT ·kernel6x16(SB), NOSPLIT, $0-49
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -56,6 +56,10 @@ loop:
 	DECQ         CX
 	JNZ          loop
 
+	MOVBLZX acc+48(FP), AX
+	TESTL   AX, AX
+	JZ      store
+
 	VADDPS  (DX), Y4, Y4
 	VADDPS  32(DX), Y5, Y5
 	VMOVUPS Y4, (DX)
@@ -83,6 +87,27 @@ loop:
 	ADDQ    R8, DX
 	VADDPS  (DX), Y14, Y14
 	VADDPS  32(DX), Y15, Y15
+	VMOVUPS Y14, (DX)
+	VMOVUPS Y15, 32(DX)
+	VZEROUPPER
+	RET
+
+store:
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y12, (DX)
+	VMOVUPS Y13, 32(DX)
+	ADDQ    R8, DX
 	VMOVUPS Y14, (DX)
 	VMOVUPS Y15, 32(DX)
 	VZEROUPPER

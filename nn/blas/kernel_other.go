@@ -4,6 +4,6 @@ package blas
 
 const hasKernel = false
 
-func kernel6x16(k int, a, b, c *float32, ldb, ldc int) {
+func kernel6x16(k int, a, b, c *float32, ldb, ldc int, acc bool) {
 	panic("blas: no micro-kernel on this platform")
 }

@@ -27,10 +27,27 @@ func TestKernel(t *testing.T) {
 				want[i*ldc+j] += float32(s)
 			}
 		}
-		kernel6x16(k, &a[0], &b[0], &c[0], nr, ldc)
+		kernel6x16(k, &a[0], &b[0], &c[0], nr, ldc, true)
 		for i := range c {
 			if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
 				t.Fatalf("k=%d: c[%d] = %v, want %v", k, i, c[i], want[i])
+			}
+		}
+		// Overwrite mode: c = a·b, columns past 16 untouched.
+		prod := append([]float32(nil), c...)
+		for i := range mr {
+			for j := range nr {
+				var s float64
+				for p := range k {
+					s += float64(a[p*mr+i]) * float64(b[p*nr+j])
+				}
+				prod[i*ldc+j] = float32(s)
+			}
+		}
+		kernel6x16(k, &a[0], &b[0], &c[0], nr, ldc, false)
+		for i := range c {
+			if d := math.Abs(float64(c[i] - prod[i])); d > 1e-4*(1+math.Abs(float64(prod[i]))) {
+				t.Fatalf("k=%d overwrite: c[%d] = %v, want %v", k, i, c[i], prod[i])
 			}
 		}
 	}
