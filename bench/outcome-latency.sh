@@ -4,8 +4,9 @@
 # Builds galen and bench/loadgen, starts `galen serve` on 127.0.0.1 (a free
 # port) with a temporary data directory and GALEN_ADMIN_KEY, sends one real
 # PhysioNet 2012 stay from ../shared/data from CLIENTS concurrent clients,
-# first as plain JSON observations and then as a FHIR R4 Bundle, prints
-# p50/p90/p99 latency and requests per second, and stops the server.
+# as plain JSON observations, as a FHIR R4 Bundle, and (for comparison,
+# without the explanation) as OIP v2 tensors, prints p50/p90/p99 latency,
+# requests per second and the server's CPU per request, and stops the server.
 #
 #   bench/outcome-latency.sh                    # 16 clients, 2000 requests per form
 #   CLIENTS=16 REQUESTS=5000 RECORD=132539 bench/outcome-latency.sh
@@ -68,11 +69,17 @@ echo "record $RECORD: $(($(wc -l <"$tmp/set-a/$RECORD.txt") - 1)) lines"
 # cpu_ticks prints the server's user+system CPU time in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
-for form in plain fhir; do
+for form in plain fhir oip; do
 	echo
-	echo "== $form =="
+	url="http://$addr/v1/outcome/predict"
+	if [[ $form == oip ]]; then
+		url="http://$addr/v2/models/icu-mortality/infer"
+		echo "== oip: the same model through OIP v2, risk only (no explanation) =="
+	else
+		echo "== $form =="
+	fi
 	before=$(cpu_ticks)
-	"$tmp/loadgen" -url "http://$addr/v1/outcome/predict" -physionet "$tmp/set-a/$RECORD.txt" -form "$form" \
+	"$tmp/loadgen" -url "$url" -physionet "$tmp/set-a/$RECORD.txt" -form "$form" \
 		-H "Authorization: Bearer $key" -H "Accept: application/json" -c "$CLIENTS" -n "$REQUESTS" -warmup 3
 	after=$(cpu_ticks)
 	# Server CPU per request does not depend on what else runs on the machine.

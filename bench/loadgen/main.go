@@ -7,8 +7,9 @@
 //	    -body stay.json -H 'Authorization: Bearer ...'
 //
 // With -physionet FILE it builds the body from a PhysioNet 2012 record file
-// instead: plain JSON observations (-form plain) or a FHIR R4 Bundle coded
-// in LOINC (-form fhir), and sets the matching Content-Type.
+// instead: plain JSON observations (-form plain), a FHIR R4 Bundle coded in
+// LOINC (-form fhir) or Open Inference Protocol v2 tensors for
+// /v2/models/icu-mortality/infer (-form oip), with the matching Content-Type.
 package main
 
 import (
@@ -99,7 +100,7 @@ func main() {
 	flag.IntVar(&cfg.ExpectCode, "expect", http.StatusOK, "expected HTTP status; others count as errors")
 	flag.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	flag.StringVar(&physioNet, "physionet", "", "build the body from this PhysioNet 2012 record file")
-	flag.StringVar(&form, "form", "plain", "with -physionet: plain (JSON observations) or fhir (a FHIR R4 Bundle)")
+	flag.StringVar(&form, "form", "plain", "with -physionet: plain (JSON observations), fhir (a FHIR R4 Bundle) or oip (OIP v2 tensors)")
 	flag.Parse()
 
 	if physioNet != "" {

@@ -146,6 +146,7 @@ func TestPhysioNetBody(t *testing.T) {
 	}{
 		{"plain", "plain", "application/json", []string{`{"time":"00:07","parameter":"HR","value":73}`, `"Age":54`}, false},
 		{"fhir", "fhir", "application/fhir+json", []string{`"resourceType":"Bundle"`, `"8867-4"`, `"2012-05-01T09:37:00Z"`}, false},
+		{"oip tensors", "oip", "application/json", []string{`"name":"values","shape":[1,48,37]`, `"name":"descriptors","shape":[1,5],"datatype":"FP32","data":[54,0,-1,4,-1]`}, false},
 		{"unknown form", "csv", "", nil, true},
 	}
 	for _, tt := range tests {
