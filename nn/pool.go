@@ -112,19 +112,29 @@ func maxPool2x2Backward(gx, gout, out, x []float32, g convGeom, lo, hi int) {
 					}
 					continue
 				}
-				switch {
-				case a == m:
-					g0[2*ox] += d
-				case b == m:
-					g0[2*ox+1] += d
-				case c == m:
-					g1[2*ox] += d
-				default:
-					g1[2*ox+1] += d
-				}
+				// Branch-free: the window's maximum is in a random place, so
+				// a branch per candidate would mostly mispredict.
+				ea := b2u(a == m)
+				eb := b2u(b == m) &^ ea
+				ec := b2u(c == m) &^ (ea | eb)
+				ed := ^(ea | eb | ec)
+				db := math.Float32bits(d)
+				g0[2*ox] += math.Float32frombits(db & ea)
+				g0[2*ox+1] += math.Float32frombits(db & eb)
+				g1[2*ox] += math.Float32frombits(db & ec)
+				g1[2*ox+1] += math.Float32frombits(db & ed)
 			}
 		}
 	}
+}
+
+// b2u returns all ones for true and zero for false, without a branch.
+func b2u(b bool) uint32 {
+	var u uint32
+	if b {
+		u = 1
+	}
+	return -u
 }
 
 // AvgPool2d returns the mean over each kernel×kernel window of x
