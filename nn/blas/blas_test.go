@@ -3,6 +3,7 @@ package blas
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -49,11 +50,14 @@ func TestSgemm(t *testing.T) {
 		{"packed tn", true, false, 50, 129, 260, 1, 0.5},
 		{"packed tt", true, true, 7, 300, 40, -1, 0},
 		// Parallel split along m, then along n.
-		{"parallel m", false, true, 300, 40, 200, 1, 0},
-		{"parallel n", true, false, 30, 2100, 64, 1, 1},
+		{"parallel m", false, true, 300, 60, 250, 1, 0},
+		{"parallel n", true, false, 30, 2100, 70, 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if strings.HasPrefix(tt.name, "parallel") && tt.m*tt.n*tt.k < parMin {
+				t.Fatalf("%dx%dx%d is too small to be split", tt.m, tt.n, tt.k)
+			}
 			ar, ac := tt.m, tt.k
 			if tt.transA {
 				ar, ac = tt.k, tt.m
