@@ -181,8 +181,10 @@ func acceptsFHIR(r *http.Request) bool {
 }
 
 func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) error {
-	wantFHIR := acceptsFHIR(r)
+	// FHIR in, FHIR out (answers and errors), unless the caller asks for
+	// plain JSON by name; Accept: application/fhir+json always gets FHIR.
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	wantFHIR := acceptsFHIR(r) || ((mt == mediaFHIR || mt == mediaFHIRLegacy) && !acceptsPlainJSON(r))
 	if err != nil || (mt != "application/json" && mt != mediaFHIR && mt != mediaFHIRLegacy) {
 		return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EUNSUPPORTED,
 			"Content-Type must be application/json or application/fhir+json, not %q", r.Header.Get("Content-Type")))
@@ -198,9 +200,7 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 		return s.answerError(w, r, wantFHIR, err)
 	}
 	fhirIn := mt != "application/json" || isBundle(body)
-	// FHIR in, FHIR out, unless the caller asks for plain JSON by name.
-	answerFHIR := wantFHIR || (fhirIn && !acceptsPlainJSON(r))
-	wantFHIR = wantFHIR || fhirIn
+	wantFHIR = acceptsFHIR(r) || (fhirIn && !acceptsPlainJSON(r))
 
 	var (
 		stay     *outcome.Stay
@@ -244,7 +244,7 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 		return s.answerError(w, r, wantFHIR, err)
 	}
 	warnings = append(warnings, pred.Warnings...)
-	if answerFHIR {
+	if wantFHIR {
 		return writeFHIR(w, http.StatusOK, riskAssessment(pred, v, res, warnings))
 	}
 	out := OutcomeResponse{Risk: pred.Risk, Uncertain: pred.Uncertain, Band: pred.Band, Model: v.ModelName, Version: v.Version,

@@ -229,6 +229,8 @@ func TestOutcomePredict(t *testing.T) {
 		{name: "invalid FHIR lists every problem", ct: fhirCT, body: []byte(obsPrefix + `{"resource":{"resourceType":"Observation","code":{"text":"HR"},"valueQuantity":{"value":"80"}}},{"resource":{"resourceType":"Obs"}}]}`),
 			wantStatus: 400, wantFHIR: true,
 			wantPaths: []string{"Bundle.entry[0].resource.status", "Bundle.entry[0].resource.valueQuantity.value", "Bundle.entry[1].resource.resourceType"}},
+		{name: "FHIR error, plain JSON wanted", ct: fhirCT, accept: jsonCT, body: []byte(`{"resourceType":"Bundle","type":"collection"}`), wantStatus: 400,
+			wantPaths: []string{"Bundle.entry"}},
 		{name: "malformed FHIR JSON", ct: fhirCT, body: []byte(`{"resourceType":"Bundle",`), wantStatus: 400, wantFHIR: true, wantInBody: []string{"malformed JSON"}},
 		{name: "malformed JSON", ct: jsonCT, body: []byte(`{"observations":[`), wantStatus: 400, wantInBody: []string{"malformed JSON"}},
 		{name: "empty body", ct: jsonCT, body: nil, wantStatus: 400, wantInBody: []string{"empty"}},
