@@ -258,3 +258,62 @@ func TestParseSize(t *testing.T) {
 		})
 	}
 }
+
+// TestKeysOnPostgres runs the keys commands against PostgreSQL when
+// GALEN_TEST_POSTGRES names one, through --store.
+func TestKeysOnPostgres(t *testing.T) {
+	pg := os.Getenv("GALEN_TEST_POSTGRES")
+	if pg == "" {
+		t.Skip("GALEN_TEST_POSTGRES is not set")
+	}
+	code, secret, stderr := galenCmd(t, nil, "keys", "create", "--store", pg, "--role", "auditor", "--name", "cli-test")
+	if code != 0 || !strings.HasPrefix(secret, "glk_") {
+		t.Fatalf("keys create: %d %q", code, stderr)
+	}
+	id := strings.Fields(strings.TrimPrefix(stderr, "created key "))[0]
+	if code, list, _ := galenCmd(t, map[string]string{"GALEN_STORE": pg}, "keys", "list"); code != 0 || !strings.Contains(list, id) {
+		t.Fatalf("keys list on postgres: %d\n%s", code, list)
+	}
+	if code, _, stderr := galenCmd(t, nil, "keys", "revoke", "--store", pg, id); code != 0 {
+		t.Fatalf("keys revoke: %s", stderr)
+	}
+}
+
+// TestServeOnPostgres serves from PostgreSQL when GALEN_TEST_POSTGRES names
+// one: readiness, a key made with the CLI, and an audited request.
+func TestServeOnPostgres(t *testing.T) {
+	pg := os.Getenv("GALEN_TEST_POSTGRES")
+	if pg == "" {
+		t.Skip("GALEN_TEST_POSTGRES is not set")
+	}
+	code, secret, stderr := galenCmd(t, nil, "keys", "create", "--store", pg, "--role", "admin", "--name", "serve-test")
+	if code != 0 {
+		t.Fatalf("keys create: %s", stderr)
+	}
+	secret = strings.TrimSpace(secret)
+	url, _ := startServe(t, map[string]string{"GALEN_STORE": pg})
+	cl, _ := api.NewClient(url, secret)
+	ctx := context.Background()
+	if err := cl.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.ListModels(ctx); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute)
+	al, err := cl.Audit(ctx, api.AuditQuery{Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range al.Events {
+		found = found || (e.Route == "/v1/models" && e.Status == 200)
+	}
+	if !found {
+		t.Errorf("no audit event for GET /v1/models among %d", len(al.Events))
+	}
+	id := strings.Fields(strings.TrimPrefix(stderr, "created key "))[0]
+	if code, _, stderr := galenCmd(t, nil, "keys", "revoke", "--store", pg, id); code != 0 {
+		t.Fatalf("keys revoke: %s", stderr)
+	}
+}
