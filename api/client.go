@@ -38,7 +38,7 @@ func NewClient(baseURL, key string) (*Client, error) {
 // CodeForStatus returns the galen error code for an HTTP error status.
 func CodeForStatus(status int) string {
 	switch status {
-	case http.StatusBadRequest:
+	case http.StatusBadRequest, http.StatusMethodNotAllowed:
 		return galen.EINVALID
 	case http.StatusUnauthorized:
 		return galen.EUNAUTHORIZED
