@@ -83,7 +83,9 @@
 // "low" band ends where validation sensitivity is 90 %.
 //
 // [Model.Predict] explains a risk by occlusion: each observed variable (and
-// descriptor) is removed in turn and the change of the risk reported.
+// descriptor) is removed in turn and the change of the risk reported; for
+// the GRU-D part the change is estimated to first order by backpropagation
+// through time, so an explanation costs about two forward passes.
 // Predictions are flagged uncertain when fewer than 5 time-series variables
 // are observed or when the baseline and GRU-D risks differ by more than 0.25.
 package outcome

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/galenhealth/galen/evaluation"
@@ -38,22 +39,29 @@ func randomModel(tb testing.TB) *Model {
 	return m
 }
 
-// TestFastMatchesTape checks the tape-free path and its occlusion shortcut
-// against the nn tape forward pass on explicitly occluded series.
+// tapeRisk is the reference: the combined risk through the nn tape forward
+// pass on an explicitly occluded stay.
+func tapeRisk(m *Model, c *cleaned, skip int, skipDesc string) float64 {
+	x := m.a.Norm.summary(c, skip, skipDesc)
+	zl := m.a.Logistic.Logit(x)
+	zt := 0.0
+	if m.a.Trees != nil {
+		zt = m.a.Trees.Logit(x)
+	}
+	zg := m.a.GRUD.logits([]*Series{m.a.Norm.series(c, m.a.Config, skip, skipDesc)})[0]
+	w := m.a.Weights
+	return m.a.Calib.Apply(w.Logistic*zl + w.GRUD*zg + w.Trees*zt)
+}
+
+// TestFastMatchesTape checks the tape-free risk against the nn tape forward
+// pass, and that the descriptor-only occlusions (exact) match too.
 func TestFastMatchesTape(t *testing.T) {
 	m := randomModel(t)
 	s := exampleStay()
 	s.Observations = append(s.Observations, Observation{47 * 60, "pH", 7.2}, Observation{47 * 60, "Weight", 71})
 	c := clean(s, m.a.Config)
 	risk, _, _, contribs := m.scores(&c, true)
-	tapeRisk := func(skip int, skipDesc string) float64 {
-		x := m.a.Norm.summary(&c, skip, skipDesc)
-		zl, zt := m.a.Logistic.Logit(x), m.a.Trees.Logit(x)
-		zg := m.a.GRUD.logits([]*Series{m.a.Norm.series(&c, m.a.Config, skip, skipDesc)})[0]
-		w := m.a.Weights
-		return m.a.Calib.Apply(w.Logistic*zl + w.GRUD*zg + w.Trees*zt)
-	}
-	base := tapeRisk(-1, "")
+	base := tapeRisk(m, &c, -1, "")
 	if math.Abs(base-risk) > 1e-5 {
 		t.Fatalf("fast risk %v, tape %v", risk, base)
 	}
@@ -61,20 +69,111 @@ func TestFastMatchesTape(t *testing.T) {
 		t.Fatalf("%d contributions", len(contribs))
 	}
 	for _, ct := range contribs {
-		skip, desc := -1, ""
-		if i, ok := variableIndex[ct.Variable]; ok {
-			skip = i
+		if _, isVar := variableIndex[ct.Variable]; isVar {
+			continue // linearised; see TestLinearisedOcclusion
 		}
-		if _, ok := descriptorRanges[ct.Variable]; ok {
-			desc = ct.Variable
-		}
-		want := base - tapeRisk(skip, desc)
-		if math.Abs(ct.Contribution-want) > 1e-5 {
+		if want := base - tapeRisk(m, &c, -1, ct.Variable); math.Abs(ct.Contribution-want) > 1e-5 {
 			t.Errorf("%s: fast %v, tape %v", ct.Variable, ct.Contribution, want)
 		}
 	}
 	rs, err := m.Risks(context.Background(), []*Stay{s})
 	if err != nil || math.Abs(rs[0]-risk) > 1e-5 {
 		t.Errorf("Risks %v (%v), want %v", rs, err, risk)
+	}
+}
+
+// TestFastGradients checks the hand-written backward pass against central
+// finite differences of the forward pass.
+func TestFastGradients(t *testing.T) {
+	m := randomModel(t)
+	f := m.fast[0]
+	c := clean(exampleStay(), m.a.Config)
+	xh, d := f.inputs(m.a.Norm.series(&c, m.a.Config, -1, ""))
+	loss := func() float64 {
+		h, _ := f.forward(xh, d, false)
+		return f.output(h, make([]float64, f.S)) - f.bout
+	}
+	_, tr := f.forward(xh, d, true)
+	all := make([]int, f.F)
+	for i := range all {
+		all[i] = i
+	}
+	gxh, gd := f.backward(xh, tr, all)
+	d2 := make([][]float64, len(d)) // d aliases the series; copy before perturbing
+	for t := range d {
+		d2[t] = append([]float64(nil), d[t]...)
+	}
+	d = d2
+	r := rand.New(rand.NewPCG(1, 1))
+	const eps = 1e-6
+	check := func(name string, p *float64, g float64) {
+		t.Helper()
+		old := *p
+		*p = old + eps
+		up := loss()
+		*p = old - eps
+		down := loss()
+		*p = old
+		if num := (up - down) / (2 * eps); math.Abs(num-g) > 1e-6+1e-4*math.Abs(num) {
+			t.Errorf("%s: backward %v, finite difference %v", name, g, num)
+		}
+	}
+	for range 60 {
+		tt, k := r.IntN(len(xh)), r.IntN(2*f.F)
+		check("xh", &xh[tt][k], gxh[tt][k])
+		tt, k = r.IntN(len(d)), r.IntN(f.F)
+		check("delta", &d[tt][k], gd[tt][k])
+	}
+}
+
+// TestLinearisedOcclusion compares Predict's contributions (exact for the
+// logistic, tree and descriptor parts, first-order for the GRU-D part) with
+// exact occlusion through the tape on real stays.
+func TestLinearisedOcclusion(t *testing.T) {
+	m := builtin(t)
+	stays := []*Stay{exampleStay()}
+	if p := sharedDataPath(); p != "" {
+		d, err := LoadDataset(context.Background(), filepath.Join(p, "set-a.tar.gz"), filepath.Join(p, "Outcomes-a.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(d.Stays); i += 200 {
+			stays = append(stays, d.Stays[i])
+		}
+	}
+	var sumAbs, sumErr float64
+	topAgree, n := 0, 0
+	for _, s := range stays {
+		c := clean(s, m.a.Config)
+		base, _, _, contribs := m.scores(&c, true)
+		bestA, bestE := "", ""
+		maxA, maxE := -1.0, -1.0
+		for _, ct := range contribs {
+			skip, desc := -1, ""
+			if i, ok := variableIndex[ct.Variable]; ok {
+				skip = i
+			}
+			if _, ok := descriptorRanges[ct.Variable]; ok {
+				desc = ct.Variable
+			}
+			exact := base - tapeRisk(m, &c, skip, desc)
+			sumAbs += math.Abs(exact)
+			sumErr += math.Abs(ct.Contribution - exact)
+			if math.Abs(ct.Contribution) > maxA {
+				maxA, bestA = math.Abs(ct.Contribution), ct.Variable
+			}
+			if math.Abs(exact) > maxE {
+				maxE, bestE = math.Abs(exact), ct.Variable
+			}
+		}
+		n++
+		if bestA == bestE {
+			topAgree++
+		}
+	}
+	rel := sumErr / sumAbs
+	t.Logf("%d stays: mean |error| / mean |contribution| = %.3f; top variable agrees in %d", n, rel, topAgree)
+	if rel > 0.15 || float64(topAgree) < 0.8*float64(n) {
+		t.Errorf("linearised occlusion too far from exact: relative error %.3f, top agreement %d/%d", rel, topAgree, n)
 	}
 }

@@ -19,6 +19,10 @@ const Format = "outcome-grud/v1"
 // Contribution is the effect of one variable on the risk, by occlusion: the
 // risk with the stay as given minus the risk with every observation of the
 // variable removed (treated as never measured). Positive raises the risk.
+// The logistic, tree and descriptor parts are exact; the GRU-D part is its
+// first-order estimate from one backward pass (gradient times the change of
+// the inputs), within a few per cent of exact occlusion on set A
+// (TestLinearisedOcclusion), at the cost of about two forward passes.
 type Contribution struct {
 	Variable     string  `json:"variable"`
 	Contribution float64 `json:"contribution"`
@@ -255,16 +259,20 @@ func (m *Model) scores(c *cleaned, explain bool) (risk, rLR, rGRUD float64, cont
 			}
 		}
 		for _, f := range m.fast {
-			hB, hO := f.run(s, vars)
-			zg[0] += f.output(hB, s.Static)
+			h, dl := f.explain(s, vars)
+			base := f.output(h, s.Static)
+			zg[0] += base
 			k := 0
 			for i, o := range occ {
-				h := hB
+				z := base
+				if o.d != "" {
+					z = f.output(h, statics[i])
+				}
 				if o.v >= 0 {
-					h = hO[k]
+					z += dl[k]
 					k++
 				}
-				zg[1+i] += f.output(h, statics[i])
+				zg[1+i] += z
 			}
 		}
 		for i := range zg {

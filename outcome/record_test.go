@@ -220,13 +220,12 @@ func TestReadRecordsDirAndTarGz(t *testing.T) {
 	}
 }
 
-// sharedData returns the path of ../shared/data/physionet2012-set-a, found by
-// walking up from the package directory, or skips the test.
-func sharedData(tb testing.TB) string {
-	tb.Helper()
+// sharedDataPath returns the path of ../shared/data/physionet2012-set-a,
+// found by walking up from the package directory, or "".
+func sharedDataPath() string {
 	dir, err := os.Getwd()
 	if err != nil {
-		tb.Fatal(err)
+		return ""
 	}
 	for {
 		p := filepath.Join(dir, "shared", "data", "physionet2012-set-a")
@@ -235,10 +234,21 @@ func sharedData(tb testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Skip("shared/data/physionet2012-set-a not found next to the repository; skipping real-data test")
+			return ""
 		}
 		dir = parent
 	}
+}
+
+// sharedData returns the path of ../shared/data/physionet2012-set-a, found by
+// walking up from the package directory, or skips the test.
+func sharedData(tb testing.TB) string {
+	tb.Helper()
+	p := sharedDataPath()
+	if p == "" {
+		tb.Skip("shared/data/physionet2012-set-a not found next to the repository; skipping real-data test")
+	}
+	return p
 }
 
 func TestReadRealSetA(t *testing.T) {
