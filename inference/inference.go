@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -106,7 +107,7 @@ func (m *Manager) Check(ctx context.Context, v *galen.ModelVersion, artifact []b
 	if !ok {
 		return galen.Errorf(galen.EINVALID, "unknown format %q (known: %v)", v.Format, m.Formats())
 	}
-	if _, err := load(ctx, v, artifact); err != nil {
+	if _, err := safeLoad(ctx, load, v, artifact); err != nil {
 		if galen.ErrorCode(err) == galen.EINVALID {
 			return err
 		}
@@ -187,7 +188,7 @@ func (m *Manager) load(ctx context.Context, v *galen.ModelVersion) (*Loaded, err
 	if err != nil {
 		return nil, fmt.Errorf("load model %q version %d: %w", v.ModelName, v.Version, err)
 	}
-	p, err := load(ctx, v, art)
+	p, err := safeLoad(ctx, load, v, art)
 	if err != nil {
 		return nil, galen.WrapError(galen.EINTERNAL, fmt.Sprintf("model %q version %d failed to load", v.ModelName, v.Version), err)
 	}
@@ -251,7 +252,7 @@ func (m *Manager) Infer(ctx context.Context, l *Loaded, inputs []galen.Tensor) (
 	}
 	defer func() { <-q.run }()
 
-	out, err := l.Predictor.Infer(ctx, inputs)
+	out, err := safeInfer(ctx, l, inputs)
 	if err != nil && ctx.Err() != nil {
 		return nil, m.ctxError(ctx, l)
 	}
@@ -259,6 +260,28 @@ func (m *Manager) Infer(ctx context.Context, l *Loaded, inputs []galen.Tensor) (
 }
 
 var errDeadline = errors.New("inference: deadline exceeded")
+
+// safeInfer runs the predictor, turning a panic into an EINTERNAL error so
+// that no model's panic crosses this boundary.
+func safeInfer(ctx context.Context, l *Loaded, inputs []galen.Tensor) (out []galen.Tensor, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = galen.WrapError(galen.EINTERNAL, fmt.Sprintf("model %q version %d failed", l.Version.ModelName, l.Version.Version),
+				fmt.Errorf("inference: panic: %v\n%s", p, debug.Stack()))
+		}
+	}()
+	return l.Predictor.Infer(ctx, inputs)
+}
+
+// safeLoad runs a loader, turning a panic into an error.
+func safeLoad(ctx context.Context, load galen.Loader, v *galen.ModelVersion, art []byte) (p galen.Predictor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("inference: loader for %s panicked: %v\n%s", v.Format, r, debug.Stack())
+		}
+	}()
+	return load(ctx, v, art)
+}
 
 func (m *Manager) ctxError(ctx context.Context, l *Loaded) error {
 	if context.Cause(ctx) == errDeadline {

@@ -258,3 +258,42 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// panicker is a model that panics, as a buggy model might.
+type panicker struct{}
+
+func (panicker) Inputs() []galen.TensorSpec  { return nil }
+func (panicker) Outputs() []galen.TensorSpec { return nil }
+func (panicker) Infer(context.Context, []galen.Tensor) ([]galen.Tensor, error) {
+	var s []float64
+	return []galen.Tensor{{Floats: []float64{s[len(s)]}}}, nil // index out of range
+}
+
+func TestPanicsBecomeErrors(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	loaders := map[string]galen.Loader{
+		"panic/v1":     func(context.Context, *galen.ModelVersion, []byte) (galen.Predictor, error) { return panicker{}, nil },
+		"badloader/v1": func(context.Context, *galen.ModelVersion, []byte) (galen.Predictor, error) { panic("corrupt") },
+	}
+	mgr := inference.NewManager(st, loaders, inference.Config{})
+	if err := mgr.Seed(ctx, []inference.Builtin{{Name: "crash", Task: "test", Format: "panic/v1", Card: card, Artifact: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := mgr.Get(ctx, "crash", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the queue slot is given back after the panic
+		if _, err := mgr.Infer(ctx, l, nil); galen.ErrorCode(err) != galen.EINTERNAL || galen.ErrorMessage(err) != `model "crash" version 1 failed` {
+			t.Fatalf("err = %v, want EINTERNAL with a safe message", err)
+		}
+	}
+	if s := mgr.QueueStats()["crash"]; s != (inference.QueueStat{}) {
+		t.Errorf("queue after panics: %+v", s)
+	}
+	err = mgr.Check(ctx, &galen.ModelVersion{Format: "badloader/v1"}, []byte("x"))
+	if galen.ErrorCode(err) != galen.EINVALID {
+		t.Errorf("Check with a panicking loader: %v, want EINVALID", err)
+	}
+}
