@@ -26,7 +26,10 @@ type route struct {
 	Method  string       // "GET", "POST", ...
 	Pattern string       // path pattern in http.ServeMux syntax, e.g. "/v1/models/{name}"
 	Roles   []galen.Role // roles allowed; empty means public (no key needed)
-	Audit   bool         // write an audit event for every authenticated request
+	// Audit writes an audit event for every authenticated request. The body
+	// is read whole to hash it, and the answer is buffered until the event
+	// is stored, so an audited route cannot stream.
+	Audit   bool
 	Handler func(w http.ResponseWriter, r *http.Request) error
 	Summary string // one line for /openapi.json and the README
 	Tag     string // OpenAPI group, e.g. "oip", "models"
@@ -309,7 +312,7 @@ func jsonError(err error) error {
 			return galen.Errorf(galen.EINVALID, "body is JSON %s, want %s", typ.Value, jsonKind(typ.Type.Kind().String()))
 		}
 		return galen.Errorf(galen.EINVALID, "field %q is JSON %s, want %s", typ.Field, typ.Value, jsonKind(typ.Type.Kind().String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
+	case strings.HasPrefix(err.Error(), "json: unknown field "): // encoding/json has no typed error for this
 		return galen.Errorf(galen.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	default:
 		return galen.WrapError(galen.EINVALID, "malformed JSON", err)
