@@ -317,3 +317,15 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatalf("keys revoke: %s", stderr)
 	}
 }
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"32MiB", "1048576", "0", "-1", "1GiB", "9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseSize(s)
+		if err == nil && (n < 0 || n > 1<<40) {
+			t.Fatalf("parseSize(%q) = %d, outside [0, 1 TiB]", s, n)
+		}
+	})
+}
