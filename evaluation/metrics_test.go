@@ -270,3 +270,29 @@ func TestThresholdForRate(t *testing.T) {
 		t.Errorf("confusion %+v", c)
 	}
 }
+
+func TestBootstrapCI(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	n := 400
+	s := make([]float64, n)
+	y := make([]bool, n)
+	for i := range s {
+		y[i] = r.Float64() < 0.3
+		s[i] = r.NormFloat64()
+		if y[i] {
+			s[i] += 1
+		}
+	}
+	auc := AUROC(s, y)
+	lo, hi := BootstrapCI(s, y, AUROC, 300, 0.95, 1)
+	if !(lo < auc && auc < hi) || hi-lo > 0.2 || hi-lo < 0.02 {
+		t.Errorf("AUROC %.3f, interval [%.3f, %.3f]", auc, lo, hi)
+	}
+	lo2, hi2 := BootstrapCI(s, y, AUROC, 300, 0.95, 1)
+	if lo != lo2 || hi != hi2 {
+		t.Error("same seed, different interval")
+	}
+	if lo, _ := BootstrapCI(s[:1], y[:1], AUROC, 50, 0.95, 1); !math.IsNaN(lo) {
+		t.Errorf("one case: %v, want NaN", lo)
+	}
+}
