@@ -83,7 +83,7 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 	}
 	fmt.Fprintf(cli.Stdout, "registered %s:%d (%s, %d bytes)\n", *name, v.Version, outcome.Format, len(artifact))
 	fmt.Fprintf(cli.Stdout, "split: %s\n", rep.Split)
-	fmt.Fprintf(cli.Stdout, "test metrics (threshold fixed on validation):\n")
+	fmt.Fprintf(cli.Stdout, "test metrics (threshold fixed on validation; [95%% bootstrap interval]):\n")
 	printMetrics(cli.Stdout, "  baseline (logistic)", rep.Baseline)
 	if rep.GRUD != nil {
 		printMetrics(cli.Stdout, "  GRU-D ensemble     ", *rep.GRUD)
@@ -98,8 +98,8 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 }
 
 func printMetrics(w io.Writer, label string, m outcome.Metrics) {
-	fmt.Fprintf(w, "%s AUROC %.4f  AUPRC %.4f  Event-1 %.4f  Brier %.4f  ECE %.4f  (n=%d, deaths=%d)\n",
-		label, m.AUROC, m.AUPRC, m.Event1, m.Brier, m.ECE, m.N, m.Deaths)
+	fmt.Fprintf(w, "%s AUROC %.4f [%.3f-%.3f]  AUPRC %.4f  Event-1 %.4f [%.3f-%.3f]  Brier %.4f  ECE %.4f  (n=%d, deaths=%d)\n",
+		label, m.AUROC, m.AUROCCI[0], m.AUROCCI[1], m.AUPRC, m.Event1, m.Event1CI[0], m.Event1CI[1], m.Brier, m.ECE, m.N, m.Deaths)
 }
 
 func reportUnknown(w io.Writer, r outcome.ReadReport) {
@@ -170,7 +170,8 @@ func runEvalOutcome(ctx context.Context, cli *CLI, args []string) error {
 	}
 	fmt.Fprintf(cli.Stdout, "model %s, %d stays (%d deaths), Event-1 threshold %.4f (fixed on the model's validation split)\n",
 		label, met.N, met.Deaths, met.Threshold)
-	fmt.Fprintf(cli.Stdout, "AUROC   %.4f\nAUPRC   %.4f\nEvent-1 %.4f\nBrier   %.4f\nECE     %.4f\n", met.AUROC, met.AUPRC, met.Event1, met.Brier, met.ECE)
+	fmt.Fprintf(cli.Stdout, "AUROC   %.4f  (95%% bootstrap interval %.3f-%.3f)\nAUPRC   %.4f\nEvent-1 %.4f  (95%% bootstrap interval %.3f-%.3f)\nBrier   %.4f\nECE     %.4f\n",
+		met.AUROC, met.AUROCCI[0], met.AUROCCI[1], met.AUPRC, met.Event1, met.Event1CI[0], met.Event1CI[1], met.Brier, met.ECE)
 	return nil
 }
 
