@@ -3,11 +3,8 @@ package fhir
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,28 +138,13 @@ func parseJSON(data []byte) (any, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document is empty"}}}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "malformed JSON: " + describeJSONError(data, err)}}}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", fmt.Sprintf("malformed JSON: unexpected data after the document at offset %d", dec.InputOffset())}}}
+	v, err := parseTree(data)
+	if err != nil {
+		se := err.(*syntaxError)
+		line, col := lineCol(data, int64(se.offset))
+		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", fmt.Sprintf("malformed JSON: %s (line %d, column %d)", se.msg, line, col)}}}
 	}
 	return v, nil
-}
-
-func describeJSONError(data []byte, err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := lineCol(data, se.Offset)
-		return fmt.Sprintf("%s (line %d, column %d)", se.Error(), line, col)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected end of input"
-	}
-	return err.Error()
 }
 
 func lineCol(data []byte, off int64) (line, col int) {
@@ -369,16 +351,97 @@ func (d *decoder) code(path string, obj map[string]any, key string, required boo
 	return ""
 }
 
-var (
-	dateRE     = regexp.MustCompile(`^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$`)
-	dateTimeRE = regexp.MustCompile(`^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?)?)?$`)
-	instantRE  = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$`)
-)
+// digits reports whether s[i:j] are all ASCII digits.
+func digits(s string, i, j int) bool {
+	if j > len(s) {
+		return false
+	}
+	for ; i < j; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// num2 returns the two-digit number at s[i:i+2]; call after digits.
+func num2(s string, i int) int { return int(s[i]-'0')*10 + int(s[i+1]-'0') }
+
+// validDate matches the R4 date type: YYYY, YYYY-MM or YYYY-MM-DD.
+func validDate(s string) bool { return dateLen(s) == len(s) }
+
+// dateLen returns how many bytes of s form a FHIR date prefix (4, 7 or
+// 10), or -1.
+func dateLen(s string) int {
+	if !digits(s, 0, 4) {
+		return -1
+	}
+	if len(s) == 4 || s[4] != '-' {
+		return 4
+	}
+	if !digits(s, 5, 7) || num2(s, 5) < 1 || num2(s, 5) > 12 {
+		return -1
+	}
+	if len(s) == 7 || s[7] != '-' {
+		return 7
+	}
+	if !digits(s, 8, 10) || num2(s, 8) < 1 || num2(s, 8) > 31 {
+		return -1
+	}
+	return 10
+}
+
+// validTime checks "Thh:mm:ss[.fff](Z|+hh:mm|-hh:mm)" as R4 dateTime and
+// instant write it.
+func validTime(t string) bool {
+	if len(t) < 10 || t[0] != 'T' || !digits(t, 1, 3) || t[3] != ':' || !digits(t, 4, 6) || t[6] != ':' || !digits(t, 7, 9) {
+		return false
+	}
+	if num2(t, 1) > 23 || num2(t, 4) > 59 || num2(t, 7) > 60 {
+		return false
+	}
+	i := 9
+	if t[i] == '.' {
+		j := i + 1
+		for j < len(t) && t[j] >= '0' && t[j] <= '9' {
+			j++
+		}
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	z := t[i:]
+	if z == "Z" {
+		return true
+	}
+	if len(z) != 6 || (z[0] != '+' && z[0] != '-') || !digits(z, 1, 3) || z[3] != ':' || !digits(z, 4, 6) {
+		return false
+	}
+	h, m := num2(z, 1), num2(z, 4)
+	return (h <= 13 && m <= 59) || (h == 14 && m == 0)
+}
+
+// validDateTime matches the R4 dateTime type: a date, or a full date with a
+// time and a zone.
+func validDateTime(s string) bool {
+	n := dateLen(s)
+	switch {
+	case n == len(s):
+		return true
+	case n == 10:
+		return validTime(s[10:])
+	}
+	return false
+}
+
+// validInstant matches the R4 instant type: a full date, time and zone.
+func validInstant(s string) bool { return dateLen(s) == 10 && len(s) > 10 && validTime(s[10:]) }
 
 // date reads a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD).
 func (d *decoder) date(path string, obj map[string]any, key string) string {
 	s := d.str(path, obj, key, false)
-	if s != "" && !dateRE.MatchString(s) {
+	if s != "" && !validDate(s) {
 		d.add(CodeValue, join(path, key), "%q is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)", s)
 		return ""
 	}
@@ -388,7 +451,7 @@ func (d *decoder) date(path string, obj map[string]any, key string) string {
 // dateTime reads a FHIR dateTime: a date, or a date and time with a zone.
 func (d *decoder) dateTime(path string, obj map[string]any, key string) string {
 	s := d.str(path, obj, key, false)
-	if s != "" && !dateTimeRE.MatchString(s) {
+	if s != "" && !validDateTime(s) {
 		d.add(CodeValue, join(path, key), "%q is not a FHIR dateTime (e.g. 2012-05-01T08:30:00Z; a time needs a zone)", s)
 		return ""
 	}
@@ -398,7 +461,7 @@ func (d *decoder) dateTime(path string, obj map[string]any, key string) string {
 // instant reads a FHIR instant: a full date and time with a zone.
 func (d *decoder) instant(path string, obj map[string]any, key string) string {
 	s := d.str(path, obj, key, false)
-	if s != "" && !instantRE.MatchString(s) {
+	if s != "" && !validInstant(s) {
 		d.add(CodeValue, join(path, key), "%q is not a FHIR instant (e.g. 2012-05-01T08:30:00Z)", s)
 		return ""
 	}
