@@ -3,6 +3,7 @@ package nn
 import (
 	"bufio"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -99,21 +100,39 @@ func reportPeak(b *testing.B) {
 	}
 }
 
+// timeLoop runs step twice untimed (as torch_reference.py warms up), then
+// once per benchmark iteration, and reports besides ns/op the fastest and
+// the median single step (min-ms, med-ms: the statistics
+// torch_reference.py prints), CPU time per step and peak memory.
+func timeLoop(b *testing.B, step func()) {
+	step()
+	step()
+	b.ReportAllocs()
+	var ts []float64
+	cpu0 := cpuTime()
+	for b.Loop() {
+		t0 := time.Now()
+		step()
+		ts = append(ts, float64(time.Since(t0))/1e6)
+	}
+	reportCPU(b, cpu0)
+	sort.Float64s(ts)
+	b.ReportMetric(ts[0], "min-ms")
+	b.ReportMetric(ts[len(ts)/2], "med-ms")
+	reportPeak(b)
+}
+
 // trainBench runs a full training step per iteration: reset tape, forward,
 // loss, backward, AdamW(lr 1e-3, wd 0.01) step, zero grads.
 func trainBench(b *testing.B, params []NamedParam, loss func(tp *Tape) *Tensor) {
 	opt := NewAdamW(params, AdamWConfig{LR: 1e-3, WeightDecay: 0.01})
 	tp := NewTape()
-	b.ReportAllocs()
-	cpu0 := cpuTime()
-	for b.Loop() {
+	timeLoop(b, func() {
 		tp.Reset()
 		opt.ZeroGrad()
 		tp.Backward(loss(tp))
 		opt.Step()
-	}
-	reportCPU(b, cpu0)
-	reportPeak(b)
+	})
 }
 
 // BenchmarkTransformerTrainStep: batch 16, seq 128, cross-entropy, AdamW.
@@ -134,14 +153,10 @@ func BenchmarkTransformerInfer(b *testing.B) {
 		b.Run("S="+strconv.Itoa(s), func(b *testing.B) {
 			ids := randIDs(s, benchVocab, 3)
 			tp := NewInferenceTape()
-			b.ReportAllocs()
-			cpu0 := cpuTime()
-			for b.Loop() {
+			timeLoop(b, func() {
 				tp.Reset()
 				m.Forward(tp, ids, 1, s)
-			}
-			reportCPU(b, cpu0)
-			reportPeak(b)
+			})
 		})
 	}
 }
