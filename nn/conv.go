@@ -3,17 +3,19 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	"github.com/galenhealth/galen/nn/blas"
 )
 
 // convGeom holds the sizes of one 2-D convolution or pooling.
 type convGeom struct {
-	n, c, h, w     int // input [n, c, h, w]
-	kh, kw         int // kernel
-	stride, pad    int
-	oh, ow         int // output spatial size
-	ohw, cols, ckk int // oh*ow, n*oh*ow, c*kh*kw
+	n, c, h, w  int // input [n, c, h, w]
+	kh, kw      int // kernel
+	stride, pad int
+	oh, ow      int // output spatial size
+	ohw, ckk    int // oh*ow, c*kh*kw
 }
 
 func newConvGeom(op string, x []int, kh, kw, stride, pad int) convGeom {
@@ -30,89 +32,78 @@ func newConvGeom(op string, x []int, kh, kw, stride, pad int) convGeom {
 		shapeErr(op, "kernel %dx%d larger than padded input %v", kh, kw, x)
 	}
 	g.ohw, g.ckk = g.oh*g.ow, g.c*kh*kw
-	g.cols = g.n * g.ohw
 	return g
 }
 
-// im2col writes rows [lo, hi) of the [c*kh*kw, n*oh*ow] patch matrix of x:
-// row (ci*kh+i)*kw+j holds input pixel (ci, oy*stride-pad+i, ox*stride-pad+j)
-// of every sample and output position, 0 in the padding.
-func (g *convGeom) im2col(col, x []float32, lo, hi int) {
-	for r := lo; r < hi; r++ {
+// im2colSample writes the [c*kh*kw, oh*ow] patch matrix of sample s of x
+// into col: row (ci*kh+i)*kw+j holds input pixel
+// (ci, oy*stride-pad+i, ox*stride-pad+j) for every output position, 0 in the
+// padding.
+func (g *convGeom) im2colSample(col, x []float32, s int) {
+	for r := range g.ckk {
 		ci, i, j := r/(g.kh*g.kw), r/g.kw%g.kh, r%g.kw
-		dst := col[r*g.cols : (r+1)*g.cols]
-		for s := range g.n {
-			plane := x[(s*g.c+ci)*g.h*g.w : (s*g.c+ci+1)*g.h*g.w]
-			d := dst[s*g.ohw : (s+1)*g.ohw]
-			for oy := range g.oh {
-				iy := oy*g.stride - g.pad + i
-				row := d[oy*g.ow : (oy+1)*g.ow]
-				if iy < 0 || iy >= g.h {
-					clear(row)
-					continue
+		plane := x[(s*g.c+ci)*g.h*g.w : (s*g.c+ci+1)*g.h*g.w]
+		d := col[r*g.ohw : (r+1)*g.ohw]
+		for oy := range g.oh {
+			iy := oy*g.stride - g.pad + i
+			row := d[oy*g.ow : (oy+1)*g.ow]
+			if iy < 0 || iy >= g.h {
+				clear(row)
+				continue
+			}
+			src := plane[iy*g.w : (iy+1)*g.w]
+			if g.stride == 1 {
+				// ix = ox - pad + j: one shifted copy with zero ends.
+				x0 := max(0, g.pad-j)
+				x1 := min(g.ow, g.w+g.pad-j)
+				clear(row[:x0])
+				if x1 > x0 {
+					copy(row[x0:x1], src[x0-g.pad+j:x1-g.pad+j])
 				}
-				src := plane[iy*g.w : (iy+1)*g.w]
-				if g.stride == 1 {
-					// ix = ox - pad + j: one shifted copy with zero ends.
-					x0 := max(0, g.pad-j)
-					x1 := min(g.ow, g.w+g.pad-j)
-					clear(row[:x0])
-					if x1 > x0 {
-						copy(row[x0:x1], src[x0-g.pad+j:x1-g.pad+j])
-					}
-					clear(row[max(x1, x0):])
-					continue
-				}
-				for ox := range row {
-					ix := ox*g.stride - g.pad + j
-					if ix < 0 || ix >= g.w {
-						row[ox] = 0
-					} else {
-						row[ox] = src[ix]
-					}
+				clear(row[max(x1, x0):])
+				continue
+			}
+			for ox := range row {
+				ix := ox*g.stride - g.pad + j
+				if ix < 0 || ix >= g.w {
+					row[ox] = 0
+				} else {
+					row[ox] = src[ix]
 				}
 			}
 		}
 	}
 }
 
-// col2im adds the patch-matrix gradient dcol back into dx for the channels
-// [lo, hi) (each channel's rows touch only that channel, so channels can run
-// in parallel).
-func (g *convGeom) col2im(dx, dcol []float32, lo, hi int) {
-	for ci := lo; ci < hi; ci++ {
-		for i := range g.kh {
-			for j := range g.kw {
-				r := (ci*g.kh+i)*g.kw + j
-				src := dcol[r*g.cols : (r+1)*g.cols]
-				for s := range g.n {
-					plane := dx[(s*g.c+ci)*g.h*g.w : (s*g.c+ci+1)*g.h*g.w]
-					d := src[s*g.ohw : (s+1)*g.ohw]
-					for oy := range g.oh {
-						iy := oy*g.stride - g.pad + i
-						if iy < 0 || iy >= g.h {
-							continue
-						}
-						prow := plane[iy*g.w : (iy+1)*g.w]
-						drow := d[oy*g.ow : (oy+1)*g.ow]
-						if g.stride == 1 {
-							// ix = ox - pad + j over the in-bounds range.
-							x0 := max(0, g.pad-j)
-							x1 := min(g.ow, g.w+g.pad-j)
-							if x1 > x0 {
-								dst := prow[x0-g.pad+j : x1-g.pad+j]
-								for i, v := range drow[x0:x1:x1] {
-									dst[i] += v
-								}
-							}
-							continue
-						}
-						for ox, v := range drow {
-							if ix := ox*g.stride - g.pad + j; ix >= 0 && ix < g.w {
-								prow[ix] += v
-							}
-						}
+// col2imSample adds the patch-matrix gradient dcol [c*kh*kw, oh*ow] of
+// sample s back into dx.
+func (g *convGeom) col2imSample(dx, dcol []float32, s int) {
+	for r := range g.ckk {
+		ci, i, j := r/(g.kh*g.kw), r/g.kw%g.kh, r%g.kw
+		plane := dx[(s*g.c+ci)*g.h*g.w : (s*g.c+ci+1)*g.h*g.w]
+		d := dcol[r*g.ohw : (r+1)*g.ohw]
+		for oy := range g.oh {
+			iy := oy*g.stride - g.pad + i
+			if iy < 0 || iy >= g.h {
+				continue
+			}
+			prow := plane[iy*g.w : (iy+1)*g.w]
+			drow := d[oy*g.ow : (oy+1)*g.ow]
+			if g.stride == 1 {
+				// ix = ox - pad + j over the in-bounds range.
+				x0 := max(0, g.pad-j)
+				x1 := min(g.ow, g.w+g.pad-j)
+				if x1 > x0 {
+					dst := prow[x0-g.pad+j : x1-g.pad+j]
+					for k, v := range drow[x0:x1:x1] {
+						dst[k] += v
 					}
+				}
+				continue
+			}
+			for ox, v := range drow {
+				if ix := ox*g.stride - g.pad + j; ix >= 0 && ix < g.w {
+					prow[ix] += v
 				}
 			}
 		}
@@ -121,8 +112,12 @@ func (g *convGeom) col2im(dx, dcol []float32, lo, hi int) {
 
 // Conv2d returns the 2-D cross-correlation of x [n, c, h, w] with weight
 // [out, c, kh, kw] plus bias [out] (or nil), with the same stride and zero
-// padding on both axes, as PyTorch's F.conv2d. Result [n, out, oh, ow]. It
-// runs as one matrix product over an im2col patch matrix kept for backward.
+// padding on both axes, as PyTorch's F.conv2d. Result [n, out, oh, ow].
+//
+// Each sample is one matrix product W [out, c·kh·kw] × patches
+// [c·kh·kw, oh·ow] over its im2col patch matrix, which is kept for backward;
+// samples run in parallel, each sample's steps back to back while its data
+// is in cache.
 func (tp *Tape) Conv2d(x, weight, bias *Tensor, stride, padding int) *Tensor {
 	if len(weight.Shape) != 4 {
 		shapeErr("Conv2d", "weight %v is not [out, in, kh, kw]", weight.Shape)
@@ -136,20 +131,19 @@ func (tp *Tape) Conv2d(x, weight, bias *Tensor, stride, padding int) *Tensor {
 		shapeErr("Conv2d", "bias %v does not fit weight %v", bias.Shape, weight.Shape)
 	}
 	out := tp.newTensor([]int{g.n, nout, g.oh, g.ow}, false, x, weight, bias)
-	col := tp.scratch(g.ckk*g.cols, false)
-	parallelFor(g.ckk, g.cols, func(lo, hi int) { g.im2col(col, x.Data, lo, hi) })
-	// y[o, s*ohw+p] = W[o, :] · col[:, s*ohw+p], then reorder to [n, out, ohw].
-	y := tp.scratch(nout*g.cols, false)
-	blas.Sgemm(false, false, nout, g.cols, g.ckk, 1, weight.Data, g.ckk, col, g.cols, 0, y, g.cols)
-	parallelFor(g.n, nout*g.ohw, func(lo, hi int) {
+	// col holds each sample's patch matrix [ckk, ohw] in turn.
+	col := tp.scratch(g.n*g.ckk*g.ohw, false)
+	sampleFor(g.n, func(_, lo, hi int) {
 		for s := lo; s < hi; s++ {
-			for o := range nout {
-				dst := out.Data[(s*nout+o)*g.ohw : (s*nout+o+1)*g.ohw]
-				copy(dst, y[o*g.cols+s*g.ohw:o*g.cols+(s+1)*g.ohw])
-				if bias != nil {
-					b := bias.Data[o]
-					for i := range dst {
-						dst[i] += b
+			cs := col[s*g.ckk*g.ohw : (s+1)*g.ckk*g.ohw]
+			g.im2colSample(cs, x.Data, s)
+			ys := out.Data[s*nout*g.ohw : (s+1)*nout*g.ohw]
+			blas.Sgemm(false, false, nout, g.ohw, g.ckk, 1, weight.Data, g.ckk, cs, g.ohw, 0, ys, g.ohw)
+			if bias != nil {
+				for o, b := range bias.Data {
+					row := ys[o*g.ohw : (o+1)*g.ohw]
+					for i := range row {
+						row[i] += b
 					}
 				}
 			}
@@ -157,36 +151,86 @@ func (tp *Tape) Conv2d(x, weight, bias *Tensor, stride, padding int) *Tensor {
 	})
 	if out.requiresGrad {
 		tp.recordOp(out, func() {
-			dy := y // y is not needed any more: reuse it for dy as [out, n*ohw]
-			parallelFor(g.n, nout*g.ohw, func(lo, hi int) {
+			var gx, gw, gb []float32
+			if x.requiresGrad {
+				gx = tp.grad(x)
+			}
+			if weight.requiresGrad {
+				gw = tp.grad(weight)
+			}
+			if bias != nil && bias.requiresGrad {
+				gb = tp.grad(bias)
+			}
+			// Each worker sums its samples' weight and bias gradients
+			// privately; the parts are added in a fixed order afterwards, so
+			// results do not depend on timing.
+			wsize := nout*g.ckk + nout
+			parts := tp.scratch(maxWorkers(g.n)*wsize, true)
+			var dcols []float32
+			if gx != nil {
+				dcols = tp.scratch(maxWorkers(g.n)*g.ckk*g.ohw, false)
+			}
+			sampleFor(g.n, func(wk, lo, hi int) {
+				pw := parts[wk*wsize : wk*wsize+nout*g.ckk]
+				pb := parts[wk*wsize+nout*g.ckk : (wk+1)*wsize]
 				for s := lo; s < hi; s++ {
-					for o := range nout {
-						copy(dy[o*g.cols+s*g.ohw:o*g.cols+(s+1)*g.ohw], out.Grad[(s*nout+o)*g.ohw:(s*nout+o+1)*g.ohw])
+					dy := out.Grad[s*nout*g.ohw : (s+1)*nout*g.ohw]
+					cs := col[s*g.ckk*g.ohw : (s+1)*g.ckk*g.ohw]
+					if gw != nil { // dW += dy · colᵀ
+						blas.Sgemm(false, true, nout, g.ckk, g.ohw, 1, dy, g.ohw, cs, g.ohw, 1, pw, g.ckk)
+					}
+					if gb != nil {
+						for o := range nout {
+							var t float32
+							for _, v := range dy[o*g.ohw : (o+1)*g.ohw] {
+								t += v
+							}
+							pb[o] += t
+						}
+					}
+					if gx != nil { // dcol = Wᵀ · dy, folded back into dx
+						dcol := dcols[wk*g.ckk*g.ohw : (wk+1)*g.ckk*g.ohw]
+						blas.Sgemm(true, false, g.ckk, g.ohw, nout, 1, weight.Data, g.ckk, dy, g.ohw, 0, dcol, g.ohw)
+						g.col2imSample(gx, dcol, s)
 					}
 				}
 			})
-			if weight.requiresGrad {
-				blas.Sgemm(false, true, nout, g.ckk, g.cols, 1, dy, g.cols, col, g.cols, 1, tp.grad(weight), g.ckk)
-			}
-			if bias != nil && bias.requiresGrad {
-				gb := tp.grad(bias)
-				for o := range nout {
-					var s float32
-					for _, v := range dy[o*g.cols : (o+1)*g.cols] {
-						s += v
+			for wk := range maxWorkers(g.n) {
+				p := parts[wk*wsize : (wk+1)*wsize]
+				if gw != nil {
+					for i, v := range p[:nout*g.ckk] {
+						gw[i] += v
 					}
-					gb[o] += s
 				}
-			}
-			if x.requiresGrad {
-				dcol := col // col is not needed after the weight gradient
-				blas.Sgemm(true, false, g.ckk, g.cols, nout, 1, weight.Data, g.ckk, dy, g.cols, 0, dcol, g.cols)
-				gx := tp.grad(x)
-				parallelFor(g.c, g.kh*g.kw*g.cols, func(lo, hi int) { g.col2im(gx, dcol, lo, hi) })
+				if gb != nil {
+					for i, v := range p[nout*g.ckk:] {
+						gb[i] += v
+					}
+				}
 			}
 		})
 	}
 	return out
+}
+
+// maxWorkers is the number of workers sampleFor uses for n samples.
+func maxWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }
+
+// sampleFor splits [0, n) into maxWorkers(n) contiguous chunks and runs fn
+// on each in its own goroutine, passing the worker index. The split depends
+// only on n and GOMAXPROCS.
+func sampleFor(n int, fn func(worker, lo, hi int)) {
+	w := maxWorkers(n)
+	if w == 1 {
+		fn(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 1; i < w; i++ {
+		wg.Go(func() { fn(i, i*n/w, (i+1)*n/w) })
+	}
+	fn(0, 0, n/w)
+	wg.Wait()
 }
 
 // Conv2d is PyTorch's nn.Conv2d with square kernel, stride and padding:
