@@ -11,20 +11,30 @@ import (
 	"github.com/galenhealth/galen/evaluation"
 )
 
+// Model card text for PhysioNet/CinC 2012 set A, the default training data.
+const (
+	SetATrainingData = "PhysioNet/CinC Challenge 2012 set A (4,000 ICU stays, 554 in-hospital deaths; MIMIC-II era US ICUs; " +
+		"Silva et al., Computing in Cardiology 2012; physionet.org/content/challenge-2012/1.0.0/)"
+	SetALicense = "Challenge Open Access (PhysioNet); cite PhysioNet and Silva et al. 2012"
+)
+
 // DefaultSeed is the seed of the split and of training unless one is given.
 const DefaultSeed = 2012
 
 // TrainConfig configures Train. Zero fields take the defaults in brackets.
 type TrainConfig struct {
-	Seed     uint64  // split, initialisation, shuffling and dropout [2012]
-	Epochs   int     // GRU-D epochs at most; negative trains the baseline only [30]
-	Members  int     // GRU-D networks in the ensemble, seeds Seed, Seed+1000, ... [3]
-	NoTrees  bool    // leave out the gradient-boosted trees
-	Hidden   int     // GRU-D hidden size [32]
-	Batch    int     // GRU-D minibatch [64]
-	LR       float64 // AdamW learning rate [2e-3]
-	Patience int     // epochs without a better validation AUROC before stopping [6]
-	Config   Config  // time grid [48 hourly bins]
+	Seed    uint64 // split, initialisation, shuffling and dropout [2012]
+	Epochs  int    // GRU-D epochs at most; negative trains the baseline only [30]
+	Members int    // GRU-D networks in the ensemble, seeds Seed, Seed+1000, ... [3]
+	NoTrees bool   // leave out the gradient-boosted trees
+	// TrainingData and DataLicense go into the model card [PhysioNet/CinC
+	// 2012 set A and its license].
+	TrainingData, DataLicense string
+	Hidden                    int     // GRU-D hidden size [32]
+	Batch                     int     // GRU-D minibatch [64]
+	LR                        float64 // AdamW learning rate [2e-3]
+	Patience                  int     // epochs without a better validation AUROC before stopping [6]
+	Config                    Config  // time grid [48 hourly bins]
 	// Progress, if set, is called after each stage and epoch.
 	Progress func(Progress)
 	// Log, if set, receives one line per epoch (sizes and metrics only).
@@ -37,6 +47,12 @@ func (tc TrainConfig) withDefaults() TrainConfig {
 	}
 	if tc.Epochs == 0 {
 		tc.Epochs = 30
+	}
+	if tc.TrainingData == "" {
+		tc.TrainingData = SetATrainingData
+	}
+	if tc.DataLicense == "" {
+		tc.DataLicense = SetALicense
 	}
 	if tc.Members <= 0 {
 		tc.Members = 3
@@ -381,23 +397,34 @@ func scaleLogistic(m *Logistic, p evaluation.Platt) *Logistic {
 // card writes the model card of a training run.
 func card(rep *Report, tc TrainConfig) galen.ModelCard {
 	c := rep.Combined
-	return galen.ModelCard{
+	mc := galen.ModelCard{
 		Task:         "outcome: in-hospital mortality from the first 48 hours of an ICU stay",
-		TrainingData: "PhysioNet/CinC Challenge 2012 set A (4,000 ICU stays, 554 in-hospital deaths; Silva et al., Computing in Cardiology 2012; physionet.org/content/challenge-2012/1.0.0/)",
-		DataLicense:  "Challenge Open Access (PhysioNet); cite PhysioNet and Silva et al. 2012",
+		TrainingData: tc.TrainingData,
+		DataLicense:  tc.DataLicense,
 		Split:        rep.Split,
 		Seed:         int64(rep.Seed),
 		Metrics: map[string]float64{
 			"test_auroc": c.AUROC, "test_auprc": c.AUPRC, "test_event1": c.Event1,
 			"test_brier": c.Brier, "test_ece": c.ECE, "threshold": c.Threshold,
+			"test_auroc_ci_low": c.AUROCCI[0], "test_auroc_ci_high": c.AUROCCI[1],
+			"test_event1_ci_low": c.Event1CI[0], "test_event1_ci_high": c.Event1CI[1],
+			"validation_auroc":    rep.ValidationCombined.AUROC,
 			"baseline_test_auroc": rep.Baseline.AUROC, "baseline_test_event1": rep.Baseline.Event1,
 			"weight_logistic": rep.Weights.Logistic, "weight_grud": rep.Weights.GRUD, "weight_trees": rep.Weights.Trees,
 			"test_n": float64(c.N),
 		},
 		IntendedUse: "Decision support and research: an estimate of in-hospital death risk for adult ICU patients from vitals, labs and descriptors of the first 48 hours, " +
 			"shown to clinicians with its per-variable explanation. Not a substitute for clinical judgement; not for triage or withdrawal-of-care decisions.",
-		Limitations: "Trained on 2,800 stays from one US data set (MIMIC-II era ICUs, 2001-2008); not validated on other hospitals, eras or populations (children are excluded). " +
-			"Calibration was fitted on 600 validation stays. Predictions before 48 h of data see fewer observations than in training. " +
+		Limitations: fmt.Sprintf("Trained on %d stays from one data set; not validated on other hospitals, eras or populations (no children). ", rep.Train) +
+			fmt.Sprintf("Calibration, blend weights and thresholds were fitted on %d validation stays. ", rep.Val) +
+			"Predictions before 48 h of data see fewer observations than in training. " +
 			"Flagged uncertain when fewer than 5 variables are observed or when the baseline and GRU-D disagree by more than 0.25.",
 	}
+	if rep.GRUD != nil {
+		mc.Metrics["grud_test_auroc"] = rep.GRUD.AUROC
+	}
+	if rep.Trees != nil {
+		mc.Metrics["trees_test_auroc"] = rep.Trees.AUROC
+	}
+	return mc
 }
