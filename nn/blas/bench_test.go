@@ -59,6 +59,12 @@ var benchCases = []struct {
 	{"conv2_fwd", false, false, 32, 6272, 144},
 	{"conv2_dw", false, true, 32, 144, 6272},
 	{"conv2_dcol", true, false, 144, 6272, 32},
+	// The same per sample, as nn.Conv2d runs them, and conv1 per sample.
+	{"conv2s_fwd", false, false, 32, 196, 144},
+	{"conv2s_dw", false, true, 32, 144, 196},
+	{"conv2s_dcol", true, false, 144, 196, 32},
+	{"conv1s_fwd", false, false, 16, 784, 9},
+	{"conv1s_dw", false, true, 16, 9, 784},
 }
 
 // cpuTime returns the user+system CPU time of the process so far.

@@ -49,6 +49,10 @@ func TestSgemm(t *testing.T) {
 		{"packed nt", false, true, 97, 35, 513, 0.5, 1},
 		{"packed tn", true, false, 50, 129, 260, 1, 0.5},
 		{"packed tt", true, true, 7, 300, 40, -1, 0},
+		// Few columns: computed transposed.
+		{"narrow nt", false, true, 16, 9, 784, 1, 0},
+		{"narrow nn", false, false, 40, 3, 300, 1, 1},
+		{"narrow tt", true, true, 33, 15, 200, 0.5, -1},
 		// Parallel split along m, then along n.
 		{"parallel m", false, true, 300, 60, 250, 1, 0},
 		{"parallel n", true, false, 30, 2100, 70, 1, 1},

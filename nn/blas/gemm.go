@@ -36,7 +36,14 @@ func packedGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 		scaleC(m, n, beta, c, ldc)
 	}
 	splitGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, func(m, n int, a, b, c []float32) {
-		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, overwrite)
+		if n < nr && m > n && m*n*k >= small {
+			// Few columns would leave most of each 16-wide tile empty and
+			// pack B slowly: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, writing
+			// tiles transposed (measured 3× faster for 16×9×784).
+			gemmSerial(!transB, !transA, n, m, k, alpha, b, ldb, a, lda, c, ldc, overwrite, true)
+			return
+		}
+		gemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, overwrite, false)
 	})
 }
 
@@ -57,9 +64,10 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 }
 
 // gemmSerial adds alpha·op(A)·op(B) to C on one goroutine, or writes it
-// to C when overwrite is set.
-func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, overwrite bool) {
-	if m*n*k < small {
+// to C when overwrite is set. With ct, C is stored transposed: element
+// (i, j) is c[j*ldc+i].
+func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, overwrite, ct bool) {
+	if m*n*k < small && !ct {
 		if overwrite {
 			scaleC(m, n, 0, c, ldc)
 		}
@@ -88,6 +96,20 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 					for ir := 0; ir < mb; ir += mr {
 						ap := &bufs.a[ir*kb]
 						rows := min(mr, mb-ir)
+						if ct {
+							kernel6x16(kb, ap, bp, &tile[0], ldbp, nr, false)
+							for i := range rows {
+								for j, v := range tile[i*nr : i*nr+cols] {
+									p := &c[(jc+jr+j)*ldc+ic+ir+i]
+									if acc {
+										*p += v
+									} else {
+										*p = v
+									}
+								}
+							}
+							continue
+						}
 						co := (ic+ir)*ldc + jc + jr
 						if rows == mr && cols == nr {
 							kernel6x16(kb, ap, bp, &c[co], ldbp, ldc, acc)
