@@ -381,3 +381,49 @@ func firstStays(tb testing.TB, n int) []*Stay {
 	}
 	return out
 }
+
+// FuzzInfer sends tensors of arbitrary shapes, datatypes and values to the
+// OIP predictor: it must answer or return EINVALID, never panic.
+func FuzzInfer(f *testing.F) {
+	f.Add([]byte{1, 48, 37, 1, 0, 7}, "values", "mask")
+	f.Add([]byte{2, 48, 37, 0, 1, 255}, "values", "descriptors")
+	f.Add([]byte{0, 0, 0}, "mask", "mask")
+	p, err := Loader(context.Background(), nil, BuiltinArtifact())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte, name1, name2 string) {
+		if len(b) < 6 {
+			return
+		}
+		shape := []int64{int64(b[0]) % 4, int64(b[1]), int64(b[2])}
+		n := int(shape[0] * shape[1] * shape[2])
+		if n > 4*48*40 {
+			return
+		}
+		vals := make([]float64, n)
+		for i := range vals {
+			vals[i] = float64(b[3+i%(len(b)-3)]%3) * float64(b[5]) // 0/1/2 times a value
+		}
+		dt := galen.DatatypeFP32
+		if b[4]%5 == 0 {
+			dt = galen.DatatypeFP64
+		}
+		in := []galen.Tensor{
+			{Name: name1, Datatype: dt, Shape: shape, Floats: vals},
+			{Name: name2, Datatype: galen.DatatypeFP32, Shape: shape, Floats: vals},
+		}
+		out, err := p.Infer(context.Background(), in)
+		if err != nil {
+			if galen.ErrorCode(err) != galen.EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			return
+		}
+		for _, r := range out[0].Floats {
+			if !(r >= 0 && r <= 1) {
+				t.Fatalf("risk %v", r)
+			}
+		}
+	})
+}
