@@ -206,8 +206,8 @@ func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cd
 	if err != nil {
 		// Not enough usable data is an answer, not a failure: say so.
 		label := "Galen ICU mortality model"
-		if _, v, err := s.outcomeModel(r.Context(), "", ""); err == nil {
-			label = sourceLabel(v)
+		if _, l, err := s.outcomeModel(r.Context(), "", ""); err == nil {
+			label = sourceLabel(l.Version)
 		}
 		return &cdshooks.Response{Cards: []cdshooks.Card{{
 			UUID:      newUUID(),

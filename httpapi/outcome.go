@@ -14,12 +14,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/fhir"
 	"github.com/galenhealth/galen/fhir/icustay"
+	"github.com/galenhealth/galen/inference"
 	"github.com/galenhealth/galen/outcome"
 )
 
@@ -401,38 +401,10 @@ func sortedMapKeys[V any](m map[string]V) []string {
 	return ks
 }
 
-// outcomeState holds a server's loaded outcome models, by artifact hash,
-// and the bounded queue their explained predictions run through (the
-// inference.Manager queues OIP tensors; Predict takes a stay).
-type outcomeState struct {
-	mu     sync.Mutex
-	models map[string]*outcome.Model // by artifact SHA-256
-	admit  chan struct{}
-	run    chan struct{}
-}
-
-var outcomeStates sync.Map // *Server -> *outcomeState
-
-func (s *Server) outcomes() *outcomeState {
-	if st, ok := outcomeStates.Load(s); ok {
-		return st.(*outcomeState)
-	}
-	cfg := s.models.Config()
-	st, _ := outcomeStates.LoadOrStore(s, &outcomeState{
-		models: map[string]*outcome.Model{},
-		admit:  make(chan struct{}, cfg.Concurrency+cfg.QueueDepth),
-		run:    make(chan struct{}, cfg.Concurrency),
-	})
-	return st.(*outcomeState)
-}
-
-// maxOutcomeModels bounds the loaded outcome models kept per server.
-const maxOutcomeModels = 8
-
 // outcomeModel resolves a model version (by number, alias, or the
-// production alias) and loads it, once per artifact. EINVALID when the
-// version is not an outcome model.
-func (s *Server) outcomeModel(ctx context.Context, name, version string) (*outcome.Model, *galen.ModelVersion, error) {
+// production alias) and loads it through the inference cache. EINVALID when
+// the version is not an outcome model.
+func (s *Server) outcomeModel(ctx context.Context, name, version string) (*outcome.Model, *inference.Loaded, error) {
 	if name == "" {
 		name = DefaultOutcomeModel
 	}
@@ -443,68 +415,38 @@ func (s *Server) outcomeModel(ctx context.Context, name, version string) (*outco
 	if v.Format != outcome.Format {
 		return nil, nil, galen.Errorf(galen.EINVALID, "model %q version %d has format %q, not an ICU outcome model (%s)", v.ModelName, v.Version, v.Format, outcome.Format)
 	}
-	st := s.outcomes()
-	st.mu.Lock()
-	m, ok := st.models[v.SHA256]
-	st.mu.Unlock()
-	if ok {
-		return m, v, nil
-	}
-	art, err := s.store.LoadArtifact(ctx, v.ModelName, v.Version)
+	l, err := s.models.Get(ctx, v.ModelName, strconv.Itoa(v.Version))
 	if err != nil {
-		return nil, nil, fmt.Errorf("load model %q version %d: %w", v.ModelName, v.Version, err)
+		return nil, nil, err
 	}
-	if m, err = outcome.Load(art); err != nil {
-		return nil, nil, galen.WrapError(galen.EINTERNAL, fmt.Sprintf("model %q version %d failed to load", v.ModelName, v.Version), err)
+	m, ok := outcome.FromPredictor(l.Predictor)
+	if !ok {
+		return nil, nil, galen.Errorf(galen.EINTERNAL, "model %q version %d did not load as an outcome model", v.ModelName, v.Version)
 	}
-	st.mu.Lock()
-	if len(st.models) >= maxOutcomeModels {
-		for k := range st.models {
-			delete(st.models, k) // any one: versions are rarely switched
-			break
-		}
-	}
-	st.models[v.SHA256] = m
-	st.mu.Unlock()
-	return m, v, nil
+	return m, l, nil
 }
 
-// predictOutcome runs an explained prediction through the bounded queue,
-// with the inference deadline, and records the model for the audit log.
+// predictOutcome runs an explained prediction through the model's bounded
+// queue, with the inference deadline, and records the model for the audit log.
 func (s *Server) predictOutcome(r *http.Request, name, version string, stay *outcome.Stay) (outcome.Prediction, *galen.ModelVersion, error) {
-	ctx := r.Context()
-	m, v, err := s.outcomeModel(ctx, name, version)
+	m, l, err := s.outcomeModel(r.Context(), name, version)
 	if err != nil {
 		return outcome.Prediction{}, nil, err
 	}
 	ri := info(r)
-	ri.model, ri.version = v.ModelName, v.Version
-	st := s.outcomes()
-	select {
-	case st.admit <- struct{}{}:
-	default:
-		return outcome.Prediction{}, nil, galen.Errorf(galen.EBUSY, "model %q is busy: %d requests queued", v.ModelName, cap(st.admit))
-	}
-	defer func() { <-st.admit }()
-	timeout := s.models.Config().Timeout
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	select {
-	case st.run <- struct{}{}:
-	case <-ctx.Done():
-		return outcome.Prediction{}, nil, galen.Errorf(galen.EUNAVAILABLE, "model %q did not answer within %s", v.ModelName, timeout)
-	}
-	defer func() { <-st.run }()
+	ri.model, ri.version = l.Version.ModelName, l.Version.Version
+	var p outcome.Prediction
 	start := time.Now()
-	p, err := m.Predict(ctx, stay)
+	err = s.models.Do(r.Context(), l, func(ctx context.Context) error {
+		var err error
+		p, err = m.Predict(ctx, stay)
+		return err
+	})
 	if err != nil {
-		if ctx.Err() != nil && r.Context().Err() == nil {
-			return outcome.Prediction{}, nil, galen.Errorf(galen.EUNAVAILABLE, "model %q did not answer within %s", v.ModelName, timeout)
-		}
 		return outcome.Prediction{}, nil, err
 	}
-	s.metrics.observeInference(v.ModelName, time.Since(start))
-	return p, v, nil
+	s.metrics.observeInference(l.Version.ModelName, time.Since(start))
+	return p, l.Version, nil
 }
 
 // riskAssessment writes a prediction as a FHIR RiskAssessment.

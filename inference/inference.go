@@ -232,14 +232,27 @@ func (m *Manager) queue(model string) *queue {
 }
 
 // Infer runs l on inputs through the model's queue, with the configured
-// deadline. EBUSY when the queue is full; EUNAVAILABLE when the deadline
-// passes; the caller's ctx.Err() when the caller gives up.
+// deadline (see Do).
 func (m *Manager) Infer(ctx context.Context, l *Loaded, inputs []galen.Tensor) ([]galen.Tensor, error) {
+	var out []galen.Tensor
+	err := m.Do(ctx, l, func(ctx context.Context) error {
+		var err error
+		out, err = l.Predictor.Infer(ctx, inputs)
+		return err
+	})
+	return out, err
+}
+
+// Do runs fn, a task-specific use of l such as an explained prediction,
+// through the model's queue with the configured deadline. EBUSY when the
+// queue is full; EUNAVAILABLE when the deadline passes; the caller's
+// ctx.Err() when the caller gives up; EINTERNAL if fn panics.
+func (m *Manager) Do(ctx context.Context, l *Loaded, fn func(ctx context.Context) error) error {
 	q := m.queue(l.Version.ModelName)
 	select {
 	case q.admit <- struct{}{}:
 	default:
-		return nil, galen.Errorf(galen.EBUSY, "model %q is busy: %d requests queued", l.Version.ModelName, cap(q.admit))
+		return galen.Errorf(galen.EBUSY, "model %q is busy: %d requests queued", l.Version.ModelName, cap(q.admit))
 	}
 	defer func() { <-q.admit }()
 
@@ -248,29 +261,29 @@ func (m *Manager) Infer(ctx context.Context, l *Loaded, inputs []galen.Tensor) (
 	select {
 	case q.run <- struct{}{}:
 	case <-ctx.Done():
-		return nil, m.ctxError(ctx, l)
+		return m.ctxError(ctx, l)
 	}
 	defer func() { <-q.run }()
 
-	out, err := safeInfer(ctx, l, inputs)
+	err := safeRun(ctx, l, fn)
 	if err != nil && ctx.Err() != nil {
-		return nil, m.ctxError(ctx, l)
+		return m.ctxError(ctx, l)
 	}
-	return out, err
+	return err
 }
 
 var errDeadline = errors.New("inference: deadline exceeded")
 
-// safeInfer runs the predictor, turning a panic into an EINTERNAL error so
-// that no model's panic crosses this boundary.
-func safeInfer(ctx context.Context, l *Loaded, inputs []galen.Tensor) (out []galen.Tensor, err error) {
+// safeRun runs fn, turning a panic into an EINTERNAL error so that no
+// model's panic crosses this boundary.
+func safeRun(ctx context.Context, l *Loaded, fn func(ctx context.Context) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = galen.WrapError(galen.EINTERNAL, fmt.Sprintf("model %q version %d failed", l.Version.ModelName, l.Version.Version),
 				fmt.Errorf("inference: panic: %v\n%s", p, debug.Stack()))
 		}
 	}()
-	return l.Predictor.Infer(ctx, inputs)
+	return fn(ctx)
 }
 
 // safeLoad runs a loader, turning a panic into an error.

@@ -201,7 +201,13 @@ func TestLoaderInfer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := builtin(t)
+	m, ok := FromPredictor(p)
+	if !ok || m == nil {
+		t.Fatal("FromPredictor does not see the Model behind Loader's Predictor")
+	}
+	if _, ok := FromPredictor(nil); ok {
+		t.Error("FromPredictor(nil) reports ok")
+	}
 	T, F := m.Config().Bins(), len(Variables())
 	vals := make([]float64, 2*T*F)
 	mask := make([]float64, 2*T*F)

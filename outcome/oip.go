@@ -42,6 +42,17 @@ func Loader(ctx context.Context, v *galen.ModelVersion, artifact []byte) (galen.
 
 type predictor struct{ m *Model }
 
+// FromPredictor returns the Model behind a Predictor made by Loader, so that
+// servers can run explained predictions (Predict) on the cached, queued
+// model; ok is false for any other Predictor.
+func FromPredictor(p galen.Predictor) (m *Model, ok bool) {
+	pp, ok := p.(*predictor)
+	if !ok {
+		return nil, false
+	}
+	return pp.m, true
+}
+
 func (p *predictor) Inputs() []galen.TensorSpec {
 	T, F := int64(p.m.a.Config.Bins()), int64(len(variables))
 	return []galen.TensorSpec{
