@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/galenhealth/galen/nn/blas/vmath"
 )
 
 // The benchmarks below use exactly the shapes of
@@ -209,5 +211,27 @@ func BenchmarkLSTMTrainStep(b *testing.B) {
 	trainBench(b, params, func(tp *Tape) *Tensor {
 		_, last := lstm.Forward(tp, x, nil)
 		return tp.BCEWithLogits(head.Forward(tp, last), y, nil)
+	})
+}
+
+// BenchmarkExp compares nn's scalar exp32 (used by softmax, sigmoid and
+// tanh) with the AVX2 slice version in nn/blas/vmath, on 4096 values.
+func BenchmarkExp(b *testing.B) {
+	src := make([]float32, 4096)
+	for i := range src {
+		src[i] = float32(i%200)/10 - 10
+	}
+	dst := make([]float32, len(src))
+	b.Run("scalar", func(b *testing.B) {
+		for b.Loop() {
+			for i, x := range src {
+				dst[i] = exp32(x)
+			}
+		}
+	})
+	b.Run("vmath", func(b *testing.B) {
+		for b.Loop() {
+			vmath.Exp(dst, src)
+		}
 	})
 }
