@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,39 +9,12 @@ import (
 	"github.com/galenhealth/galen"
 )
 
-// validHash reports whether s is a lower-case hex SHA-256.
-func validHash(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // CreateAPIKey stores k, setting CreatedAt if it is zero. EINVALID for a
 // missing id, prefix or hash, a hash that is not a hex SHA-256, or an
 // unknown role; ECONFLICT for a duplicate id or hash.
 func (db *DB) CreateAPIKey(ctx context.Context, k *galen.APIKey) error {
-	var problems []string
-	if k.ID == "" {
-		problems = append(problems, "id is required")
-	}
-	if !k.Role.Valid() {
-		problems = append(problems, `role "`+string(k.Role)+`" is not one of admin, clinician, scientist, auditor`)
-	}
-	if k.Prefix == "" {
-		problems = append(problems, "prefix is required")
-	}
-	if !validHash(k.Hash) {
-		problems = append(problems, "hash must be a lower-case hex SHA-256")
-	}
-	problems = append(problems, textProblems("id", k.ID, "name", k.Name, "prefix", k.Prefix)...)
-	if len(problems) > 0 {
-		return galen.Errorf(galen.EINVALID, "api key: %s", strings.Join(problems, "; "))
+	if err := k.Validate(); err != nil {
+		return err
 	}
 	created := k.CreatedAt.UTC().Truncate(time.Microsecond)
 	if k.CreatedAt.IsZero() {
@@ -84,7 +56,7 @@ func scanKey(row pgx.Row) (*galen.APIKey, error) {
 // FindAPIKeyByHash returns the key with the given hash, revoked or not.
 // ENOTFOUND if there is none.
 func (db *DB) FindAPIKeyByHash(ctx context.Context, hash string) (*galen.APIKey, error) {
-	if !validHash(hash) {
+	if !galen.ValidSHA256(hash) {
 		return nil, galen.Errorf(galen.ENOTFOUND, "api key not found")
 	}
 	k, err := scanKey(db.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = $1`, hash))
@@ -113,7 +85,7 @@ func (db *DB) FindAPIKeys(ctx context.Context) ([]*galen.APIKey, error) {
 // RevokeAPIKey marks the key revoked; revoking it again keeps the first
 // time. ENOTFOUND if there is no such key.
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
-	if badText(id) {
+	if !galen.ValidText(id) {
 		return galen.Errorf(galen.ENOTFOUND, "api key %q not found", id)
 	}
 	tag, err := db.pool.Exec(ctx, `

@@ -39,7 +39,7 @@ func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 // their total count before offset and limit. Since is inclusive, Until
 // exclusive. EINVALID for a negative offset or limit.
 func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]*galen.AuditEvent, int, error) {
-	if err := checkPage(filter.Offset, filter.Limit); err != nil {
+	if err := filter.Validate(); err != nil {
 		return nil, 0, err
 	}
 	var c conds
@@ -48,16 +48,6 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 	}
 	if filter.Until != nil {
 		c.add("time < ?", *filter.Until)
-	}
-	var problems []string
-	if filter.KeyID != nil {
-		problems = append(problems, textProblems("key filter", *filter.KeyID)...)
-	}
-	if filter.Model != nil {
-		problems = append(problems, textProblems("model filter", *filter.Model)...)
-	}
-	if len(problems) > 0 {
-		return nil, 0, galen.Errorf(galen.EINVALID, "find audit events: %s", strings.Join(problems, "; "))
 	}
 	if filter.KeyID != nil {
 		c.add("key_id = ?", *filter.KeyID)
@@ -92,9 +82,10 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 	return events, total, nil
 }
 
-// storableText replaces invalid UTF-8 with U+FFFD and drops NUL bytes.
+// storableText replaces invalid UTF-8 with U+FFFD and drops NUL bytes, so
+// that any text can be stored (see galen.ValidText).
 func storableText(s string) string {
-	if !badText(s) {
+	if galen.ValidText(s) {
 		return s
 	}
 	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")

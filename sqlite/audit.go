@@ -37,7 +37,7 @@ func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 // their total count before offset and limit. Since is inclusive, Until
 // exclusive. EINVALID for a negative offset or limit.
 func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]*galen.AuditEvent, int, error) {
-	if err := checkPage(filter.Offset, filter.Limit); err != nil {
+	if err := filter.Validate(); err != nil {
 		return nil, 0, err
 	}
 	where, args := []string{"1 = 1"}, []any{}
@@ -46,16 +46,6 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 	}
 	if filter.Until != nil {
 		where, args = append(where, "time < ?"), append(args, formatTime(*filter.Until))
-	}
-	var problems []string
-	if filter.KeyID != nil {
-		problems = append(problems, textProblems("key filter", *filter.KeyID)...)
-	}
-	if filter.Model != nil {
-		problems = append(problems, textProblems("model filter", *filter.Model)...)
-	}
-	if len(problems) > 0 {
-		return nil, 0, galen.Errorf(galen.EINVALID, "find audit events: %s", strings.Join(problems, "; "))
 	}
 	if filter.KeyID != nil {
 		where, args = append(where, "key_id = ?"), append(args, *filter.KeyID)
@@ -99,9 +89,10 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 	return events, total, nil
 }
 
-// storableText replaces invalid UTF-8 with U+FFFD and drops NUL bytes.
+// storableText replaces invalid UTF-8 with U+FFFD and drops NUL bytes, so
+// that any text can be stored (see galen.ValidText).
 func storableText(s string) string {
-	if !badText(s) {
+	if galen.ValidText(s) {
 		return s
 	}
 	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")

@@ -181,17 +181,6 @@ func internal(op string, err error) error {
 	return galen.WrapError(galen.EINTERNAL, "", fmt.Errorf("sqlite: %s: %w", op, err))
 }
 
-// checkPage returns EINVALID for a negative offset or limit.
-func checkPage(offset, limit int) error {
-	if offset < 0 {
-		return galen.Errorf(galen.EINVALID, "offset must not be negative, got %d", offset)
-	}
-	if limit < 0 {
-		return galen.Errorf(galen.EINVALID, "limit must not be negative, got %d", limit)
-	}
-	return nil
-}
-
 // limitClause returns " LIMIT n OFFSET m" (SQLite's -1 means no limit).
 func limitClause(offset, limit int) string {
 	if limit == 0 {

@@ -10,64 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/galenhealth/galen"
 )
 
-// validName reports whether s is a valid model or alias name: 1 to 64 of
-// a-z, 0-9, '-', '_', '.', starting with a letter or digit.
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-		case i > 0 && (c == '-' || c == '_' || c == '.'):
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// badText reports whether s cannot be stored as text: PostgreSQL refuses
-// invalid UTF-8 and NUL bytes, and both stores keep to the same rule.
-func badText(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
-
-// textProblems names the fields, given as name-value pairs, whose values are
-// not storable text.
-func textProblems(nameValues ...string) []string {
-	var problems []string
-	for i := 0; i+1 < len(nameValues); i += 2 {
-		if badText(nameValues[i+1]) {
-			problems = append(problems, nameValues[i]+" must be UTF-8 text without NUL bytes")
-		}
-	}
-	return problems
-}
-
-func allDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func checkModelName(name string) error {
-	if !validName(name) {
-		return galen.Errorf(galen.EINVALID,
-			"model name %q must be 1 to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit", name)
-	}
-	return nil
-}
-
 // FindModelByName returns the model called name. ENOTFOUND if there is none.
 func (db *DB) FindModelByName(ctx context.Context, name string) (*galen.Model, error) {
-	if !validName(name) {
+	if !galen.ValidName(name) {
 		return nil, galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
 	}
 	ms, _, err := db.findModels(ctx, galen.ModelFilter{Name: &name})
@@ -87,18 +36,8 @@ func (db *DB) FindModels(ctx context.Context, filter galen.ModelFilter) ([]*gale
 }
 
 func (db *DB) findModels(ctx context.Context, filter galen.ModelFilter) ([]*galen.Model, int, error) {
-	if err := checkPage(filter.Offset, filter.Limit); err != nil {
+	if err := filter.Validate(); err != nil {
 		return nil, 0, err
-	}
-	var problems []string
-	if filter.Name != nil {
-		problems = append(problems, textProblems("name filter", *filter.Name)...)
-	}
-	if filter.Task != nil {
-		problems = append(problems, textProblems("task filter", *filter.Task)...)
-	}
-	if len(problems) > 0 {
-		return nil, 0, galen.Errorf(galen.EINVALID, "find models: %s", strings.Join(problems, "; "))
 	}
 	where, args := []string{"1 = 1"}, []any{}
 	if filter.Name != nil {
@@ -145,11 +84,8 @@ func (db *DB) findModels(ctx context.Context, filter galen.ModelFilter) ([]*gale
 // CreateModel stores m, setting its ID and timestamps. EINVALID for a bad
 // name, ECONFLICT if the name is taken.
 func (db *DB) CreateModel(ctx context.Context, m *galen.Model) error {
-	if err := checkModelName(m.Name); err != nil {
+	if err := m.Validate(); err != nil {
 		return err
-	}
-	if problems := textProblems("task", m.Task, "description", m.Description); len(problems) > 0 {
-		return galen.Errorf(galen.EINVALID, "model: %s", strings.Join(problems, "; "))
 	}
 	now := db.stamp()
 	err := db.db.QueryRowContext(ctx, `
@@ -168,7 +104,7 @@ func (db *DB) CreateModel(ctx context.Context, m *galen.Model) error {
 
 // DeleteModel deletes the model with its versions and aliases. ENOTFOUND if absent.
 func (db *DB) DeleteModel(ctx context.Context, name string) error {
-	if !validName(name) {
+	if !galen.ValidName(name) {
 		return galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
 	}
 	res, err := db.db.ExecContext(ctx, `DELETE FROM models WHERE name = ?`, name)
@@ -183,47 +119,15 @@ func (db *DB) DeleteModel(ctx context.Context, name string) error {
 	return nil
 }
 
-// checkVersion returns EINVALID, naming every problem, for a version that
-// cannot be stored.
-func checkVersion(v *galen.ModelVersion, artifact []byte) error {
-	var problems []string
-	if len(artifact) == 0 {
-		problems = append(problems, "artifact is empty")
-	}
-	if strings.TrimSpace(v.Format) == "" {
-		problems = append(problems, "format is required")
-	}
-	if strings.TrimSpace(v.Card.Task) == "" {
-		problems = append(problems, "card.task is required")
-	}
-	if strings.TrimSpace(v.Card.TrainingData) == "" {
-		problems = append(problems, "card.training_data is required")
-	}
-	if strings.TrimSpace(v.Card.DataLicense) == "" {
-		problems = append(problems, "card.data_license is required")
-	}
-	c := v.Card
-	problems = append(problems, textProblems("format", v.Format, "created_by", v.CreatedBy,
-		"card.task", c.Task, "card.training_data", c.TrainingData, "card.data_license", c.DataLicense,
-		"card.split", c.Split, "card.intended_use", c.IntendedUse, "card.limitations", c.Limitations)...)
-	for name := range c.Metrics {
-		problems = append(problems, textProblems("card.metrics name "+strconv.Quote(name), name)...)
-	}
-	if len(problems) > 0 {
-		return galen.Errorf(galen.EINVALID, "model version: %s", strings.Join(problems, "; "))
-	}
-	return nil
-}
-
 // CreateModelVersion stores artifact as the next version of v.ModelName and
 // sets v's Version, ModelID, SHA256, Size and CreatedAt. ENOTFOUND for an
 // unknown model; EINVALID for an empty artifact, no format, or a card
 // without task, training data or license.
 func (db *DB) CreateModelVersion(ctx context.Context, v *galen.ModelVersion, artifact []byte) error {
-	if err := checkVersion(v, artifact); err != nil {
+	if err := v.Validate(artifact); err != nil {
 		return err
 	}
-	if !validName(v.ModelName) {
+	if !galen.ValidName(v.ModelName) {
 		return galen.Errorf(galen.ENOTFOUND, "model %q not found", v.ModelName)
 	}
 	card, err := json.Marshal(v.Card)
@@ -293,10 +197,10 @@ func scanVersion(row interface{ Scan(...any) error }) (*galen.ModelVersion, erro
 // an alias name. ENOTFOUND if there is no such model or version.
 func (db *DB) FindModelVersion(ctx context.Context, model, version string) (*galen.ModelVersion, error) {
 	var row *sql.Row
-	if !validName(model) || !validName(version) {
+	if !galen.ValidName(model) || !galen.ValidName(version) {
 		return nil, db.versionNotFound(ctx, model, version)
 	}
-	if allDigits(version) {
+	if galen.IsVersionNumber(version) {
 		n, err := strconv.Atoi(version)
 		if err != nil { // too large to be a version
 			return nil, db.versionNotFound(ctx, model, version)
@@ -332,7 +236,7 @@ func (db *DB) versionNotFound(ctx context.Context, model, version string) error 
 
 // modelID returns the id of the named model, ENOTFOUND if there is none.
 func (db *DB) modelID(ctx context.Context, name string) (int64, error) {
-	if !validName(name) {
+	if !galen.ValidName(name) {
 		return 0, galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
 	}
 	var id int64
@@ -383,7 +287,7 @@ func (db *DB) LoadArtifact(ctx context.Context, model string, version int) ([]by
 		want     string
 		size     int64
 	)
-	if !validName(model) {
+	if !galen.ValidName(model) {
 		return nil, galen.Errorf(galen.ENOTFOUND, "model %q not found", model)
 	}
 	err := db.db.QueryRowContext(ctx, `
@@ -408,9 +312,8 @@ func (db *DB) LoadArtifact(ctx context.Context, model string, version int) ([]by
 // SetAlias points alias at version and records the move. ENOTFOUND if the
 // model or version does not exist; EINVALID for a bad or all-digit name.
 func (db *DB) SetAlias(ctx context.Context, model, alias string, version int) (*galen.Alias, error) {
-	if !validName(alias) || allDigits(alias) {
-		return nil, galen.Errorf(galen.EINVALID,
-			"alias %q must be 1 to 64 lower-case letters, digits, '-', '_' or '.', start with a letter or digit, and not be a number", alias)
+	if err := galen.ValidateAliasName(alias); err != nil {
+		return nil, err
 	}
 	now := db.stamp()
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -419,7 +322,7 @@ func (db *DB) SetAlias(ctx context.Context, model, alias string, version int) (*
 	}
 	defer tx.Rollback()
 	var modelID int64
-	if validName(model) {
+	if galen.ValidName(model) {
 		err = tx.QueryRowContext(ctx, `
 			SELECT m.id FROM models m JOIN model_versions v ON v.model_id = m.id
 			WHERE m.name = ? AND v.version = ?`, model, version).Scan(&modelID)
@@ -466,7 +369,7 @@ func (db *DB) RollbackAlias(ctx context.Context, model, alias string) (*galen.Al
 	}
 	defer tx.Rollback()
 	var modelID int64
-	if validName(model) {
+	if galen.ValidName(model) {
 		err = tx.QueryRowContext(ctx, `SELECT id FROM models WHERE name = ?`, model).Scan(&modelID)
 	} else {
 		err = sql.ErrNoRows
@@ -477,7 +380,7 @@ func (db *DB) RollbackAlias(ctx context.Context, model, alias string) (*galen.Al
 	if err != nil {
 		return nil, internal("roll back alias", err)
 	}
-	if !validName(alias) {
+	if !galen.ValidName(alias) {
 		return nil, galen.Errorf(galen.ENOTFOUND, "model %q has no alias %q", model, alias)
 	}
 	// The two newest moves still in effect: the current one and the one before.
