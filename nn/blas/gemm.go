@@ -77,6 +77,9 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	bufs := bufPool.Get().(*packBufs)
 	defer bufPool.Put(bufs)
 	var tile [mr * nr]float32
+	inPlace := func(k int, a, b, c *float32, ldb, ldc int, acc bool) {
+		kernel6x16u(k, a, b, c, ldb, ldc, lda, acc)
+	}
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -85,7 +88,11 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 			packB(bufs.b, b, ldb, transB, pc, jc, kb, nb)
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
-				packA(bufs.a, a, lda, transA, ic, pc, mb, kb, alpha)
+				// Full 6-row panels of an untransposed A with alpha 1 are read
+				// in place (packing A cost a third of the kernel's time when
+				// n is small, as in dy·W); the rest is packed.
+				inPlaceA := !transA && alpha == 1
+				packA(bufs.a, a, lda, transA, ic, pc, mb, kb, alpha, inPlaceA)
 				for jr := 0; jr < nb; jr += nr {
 					cols := min(nr, nb-jr)
 					// Full panels of an untransposed B are read in place.
@@ -96,8 +103,12 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 					for ir := 0; ir < mb; ir += mr {
 						ap := &bufs.a[ir*kb]
 						rows := min(mr, mb-ir)
+						kern := kernel6x16
+						if inPlaceA && rows == mr {
+							ap, kern = &a[(ic+ir)*lda+pc], inPlace
+						}
 						if ct {
-							kernel6x16(kb, ap, bp, &tile[0], ldbp, nr, false)
+							kern(kb, ap, bp, &tile[0], ldbp, nr, false)
 							for i := range rows {
 								for j, v := range tile[i*nr : i*nr+cols] {
 									p := &c[(jc+jr+j)*ldc+ic+ir+i]
@@ -112,12 +123,12 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 						}
 						co := (ic+ir)*ldc + jc + jr
 						if rows == mr && cols == nr {
-							kernel6x16(kb, ap, bp, &c[co], ldbp, ldc, acc)
+							kern(kb, ap, bp, &c[co], ldbp, ldc, acc)
 							continue
 						}
 						// Edge tile: compute into a full tile, then add or copy
 						// the part inside C.
-						kernel6x16(kb, ap, bp, &tile[0], ldbp, nr, false)
+						kern(kb, ap, bp, &tile[0], ldbp, nr, false)
 						for i := range rows {
 							dst := c[co+i*ldc : co+i*ldc+cols]
 							if !acc {
@@ -186,8 +197,9 @@ func packBTrans16(panel, b []float32, ldb, pc, j0, kb int) {
 }
 
 // packA copies alpha·op(A)[ic:ic+mb, pc:pc+kb] into row panels of height mr:
-// dst[(ir/mr)*kb*mr + p*mr + i], zero-padded past mb.
-func packA(dst, a []float32, lda int, trans bool, ic, pc, mb, kb int, alpha float32) {
+// dst[(ir/mr)*kb*mr + p*mr + i], zero-padded past mb. With skipFull, full
+// panels of an untransposed A are left out (gemmSerial reads them in place).
+func packA(dst, a []float32, lda int, trans bool, ic, pc, mb, kb int, alpha float32, skipFull bool) {
 	for ir := 0; ir < mb; ir += mr {
 		panel := dst[ir*kb : ir*kb+kb*mr]
 		rows := min(mr, mb-ir)
@@ -208,6 +220,7 @@ func packA(dst, a []float32, lda int, trans bool, ic, pc, mb, kb int, alpha floa
 				}
 				clear(d[rows:])
 			}
+		case rows == mr && skipFull:
 		case rows == mr:
 			o := (ic+ir)*lda + pc
 			r0 := a[o : o+kb : o+kb]

@@ -13,3 +13,9 @@ var hasKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldb, ldc int, acc bool)
+
+// kernel6x16u is kernel6x16 reading A in place: a is element (0, 0) of six
+// rows of a row-major matrix with row stride lda.
+//
+//go:noescape
+func kernel6x16u(k int, a, b, c *float32, ldb, ldc, lda int, acc bool)

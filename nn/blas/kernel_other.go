@@ -7,3 +7,7 @@ const hasKernel = false
 func kernel6x16(k int, a, b, c *float32, ldb, ldc int, acc bool) {
 	panic("blas: no micro-kernel on this platform")
 }
+
+func kernel6x16u(k int, a, b, c *float32, ldb, ldc, lda int, acc bool) {
+	panic("blas: no micro-kernel on this platform")
+}

@@ -33,6 +33,23 @@ func TestKernel(t *testing.T) {
 				t.Fatalf("k=%d: c[%d] = %v, want %v", k, i, c[i], want[i])
 			}
 		}
+		// A read in place from six rows with row stride lda gives the same.
+		lda := k + 3
+		ua := make([]float32, mr*lda)
+		for p := range k {
+			for i := range mr {
+				ua[i*lda+p] = a[p*mr+i]
+			}
+		}
+		cu := make([]float32, len(c))
+		kernel6x16u(k, &ua[0], &b[0], &cu[0], nr, ldc, lda, false)
+		cp := make([]float32, len(c))
+		kernel6x16(k, &a[0], &b[0], &cp[0], nr, ldc, false)
+		for i := range cp {
+			if cu[i] != cp[i] {
+				t.Fatalf("k=%d: in-place A gives c[%d] = %v, packed %v", k, i, cu[i], cp[i])
+			}
+		}
 		// Overwrite mode: c = a·b, columns past 16 untouched.
 		prod := append([]float32(nil), c...)
 		for i := range mr {
