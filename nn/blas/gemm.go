@@ -7,10 +7,12 @@ import (
 )
 
 // The pure-Go build multiplies with a packed, blocked GEMM in the style of
-// GotoBLAS/BLIS: B is packed into k×16 column panels, A into 6×k row panels
-// (scaled by alpha), and an AVX2/FMA assembly micro-kernel computes each 6×16
-// tile of C in registers. Work is split between up to SetThreads goroutines
-// along the larger of m and n. Without AVX2 and FMA, gonum's Sgemm is used.
+// GotoBLAS/BLIS: op(B) is cut into k×16 column panels and op(A) into 6×k row
+// panels, and an AVX2/FMA assembly micro-kernel computes each 6×16 tile of C
+// in registers. Panels are packed into contiguous buffers only where they
+// must be: an untransposed B, and an untransposed A when alpha is 1, are read
+// in place. Work is split between up to SetThreads goroutines along the
+// larger of m and n. Without AVX2 and FMA, gonum's Sgemm is used.
 const (
 	kc    = 256   // depth of one packed block
 	mc    = 96    // rows of A per packed block (multiple of mr)
