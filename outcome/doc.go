@@ -39,7 +39,7 @@
 //	| Lactate | mmol/L | 0.1 – 40 | yes |
 //	| MAP | mmHg | 1 – 300 | no |
 //	| MechVent | 0/1 | 0 – 1 | no |
-//	| Mg | mmol/L | 0.2 – 10 | no |
+//	| Mg | mg/dL (PhysioNet says mmol/L; set A values fit mg/dL) | 0.2 – 10 | no |
 //	| NIDiasABP | mmHg | 1 – 250 | no |
 //	| NIMAP | mmHg | 1 – 300 | no |
 //	| NISysABP | mmHg | 1 – 300 | no |

@@ -31,7 +31,7 @@ var variables = []variable{
 	{"Lactate", "mmol/L", 0.1, 40, true},
 	{"MAP", "mmHg", 1, 300, false},
 	{"MechVent", "0/1", 0, 1, false},
-	{"Mg", "mmol/L", 0.2, 10, false},
+	{"Mg", "mg/dL", 0.2, 10, false}, // PhysioNet lists mmol/L, but set A (median 2.0, 5-95 % 1.4-2.7) is in mg/dL
 	{"NIDiasABP", "mmHg", 1, 250, false},
 	{"NIMAP", "mmHg", 1, 300, false},
 	{"NISysABP", "mmHg", 1, 300, false},
