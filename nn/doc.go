@@ -89,6 +89,31 @@
 // token embeddings (or to an input made with SetRequiresGrad, for saliency
 // maps) can be read directly.
 //
+// # Checkpoints
+//
+// [SaveCheckpoint] writes a model's parameters (and the buffers of a
+// [BufferModule], e.g. BatchNorm2d's running statistics) under their
+// state_dict names to a safetensors file, plus, when an optimiser is given,
+// its state: AdamW's moments as "optim.<param>.exp_avg" and
+// "optim.<param>.exp_avg_sq", SGD's "optim.<param>.momentum_buffer", and the
+// step count and optimiser type in the metadata ("optim.step",
+// "optim.type"). [LoadCheckpoint] checks names, shapes and dtypes before it
+// copies anything and reports every mismatch at once (an EINVALID error
+// wrapping a *safetensors.MismatchError); a corrupt or truncated file is an
+// EINVALID error, never a panic. Loaded with the same optimiser, training
+// resumes bitwise exactly where it stopped, provided the learning rate is a
+// function of opt.Steps() and dropout tapes are seeded per step.
+// [SaveCheckpointFile] writes a temporary file, syncs it and renames it, so
+// a crash never leaves half a checkpoint:
+//
+//	if step%500 == 0 {
+//		if err := nn.SaveCheckpointFile(path, model, opt, map[string]string{"epoch": "3"}); err != nil {
+//			return err
+//		}
+//	}
+//	// after a restart, with a freshly built model and optimiser:
+//	meta, err := nn.LoadCheckpointFile(path, model, opt)
+//
 // # Adding an op
 //
 // An op is a Tape method that takes input tensors and returns a new one:
