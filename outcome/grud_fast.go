@@ -17,6 +17,8 @@ type fastGRUD struct {
 	winT    []float64 // [2F][3H], its transpose, for sparse inputs
 	bin     []float64 // [3H]
 	u       []float64 // [3H][H] recurrent weights
+	uT      []float64 // [H][3H], its transpose, for backward
+	wghT    []float64 // [F][H], wgh transposed, for backward
 	wout    []float64 // [H+S]
 	bout    float64
 }
@@ -45,6 +47,19 @@ func newFastGRUD(g *GRUD) *fastGRUD {
 			f.winT[k*H3+j] = f.win[j*F2+k]
 		}
 	}
+	H := g.H
+	f.uT = make([]float64, H*H3)
+	for j := range H3 {
+		for k := range H {
+			f.uT[k*H3+j] = f.u[j*H+k]
+		}
+	}
+	f.wghT = make([]float64, F*H)
+	for j := range H {
+		for v := range F {
+			f.wghT[v*H+j] = f.wgh[j*F+v]
+		}
+	}
 	return f
 }
 
@@ -55,9 +70,10 @@ func sigm(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 func (f *fastGRUD) inputs(s *Series) (xh, d [][]float64) {
 	F, T := f.F, s.T
 	xh, d = make([][]float64, T), make([][]float64, T)
+	buf := make([]float64, 2*F*T)
 	for t := range T {
 		row := t * F
-		x := make([]float64, 2*F)
+		x := buf[2*F*t : 2*F*(t+1) : 2*F*(t+1)]
 		for v := range F {
 			x[v] = s.Values[row+v]
 			if l := (1 - s.Mask[row+v]) * s.Last[row+v]; l != 0 {
@@ -70,6 +86,34 @@ func (f *fastGRUD) inputs(s *Series) (xh, d [][]float64) {
 	return xh, d
 }
 
+// dot returns the inner product of a and b[:len(a)] with four partial
+// sums, which run in parallel on the FPU (a single running sum waits for
+// each addition).
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	n := len(a) &^ 3
+	for i := 0; i < n; i += 4 {
+		a4, b4 := a[i:i+4:i+4], b[i:i+4:i+4]
+		s0 += a4[0] * b4[0]
+		s1 += a4[1] * b4[1]
+		s2 += a4[2] * b4[2]
+		s3 += a4[3] * b4[3]
+	}
+	for i := n; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy adds alpha·x to y[:len(x)].
+func axpy(alpha float64, x, y []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
 // trace keeps, per step, what backward needs.
 type trace struct {
 	pre, gh, hprev, hh, z, r, n [][]float64
@@ -79,19 +123,19 @@ type trace struct {
 // with keep it also returns the trace for backward.
 func (f *fastGRUD) forward(xh, d [][]float64, keep bool) ([]float64, *trace) {
 	F, H, T := f.F, f.H, len(xh)
-	var h []float64
+	H3 := 3 * H
 	var tr *trace
-	if keep {
-		tr = &trace{}
-	}
-	gi := make([]float64, 3*H)
-	// One allocation: 7 vectors of H per step when keeping the trace, else
-	// the same 7 reused.
 	steps := 1
 	if keep {
 		steps = T
+		tr = &trace{}
+		all := make([][]float64, 7*T)
+		tr.pre, tr.gh, tr.hprev, tr.hh = all[:0:T], all[T:T:2*T], all[2*T:2*T:3*T], all[3*T:3*T:4*T]
+		tr.z, tr.r, tr.n = all[4*T:4*T:5*T], all[5*T:5*T:6*T], all[6*T:6*T:7*T]
 	}
-	arena := make([]float64, 7*H*steps+H)
+	// One allocation: 7 vectors of H per step when keeping the trace, else
+	// the same 7 reused; then h0, gi and r ⊙ h̃.
+	arena := make([]float64, 7*H*steps+H+H3+H)
 	vec := func(t, i int) []float64 {
 		if !keep {
 			t = 0
@@ -99,27 +143,23 @@ func (f *fastGRUD) forward(xh, d [][]float64, keep bool) ([]float64, *trace) {
 		o := (t*7 + i) * H
 		return arena[o : o+H : o+H]
 	}
-	h = arena[7*H*steps:]
+	o := 7 * H * steps
+	h := arena[o : o+H : o+H]
+	gi := arena[o+H : o+H+H3 : o+H+H3]
+	rh := arena[o+H+H3 : o+2*H+H3 : o+2*H+H3]
 	for t := range T {
 		// Most inputs are 0 (unobserved, never seen): add only the
 		// columns of the others.
 		copy(gi, f.bin)
 		for k, x := range xh[t] {
-			if x == 0 {
-				continue
-			}
-			col := f.winT[k*3*H : (k+1)*3*H]
-			for j, w := range col {
-				gi[j] += w * x
+			if x != 0 {
+				axpy(x, f.winT[k*H3:(k+1)*H3], gi)
 			}
 		}
 		pre, gh, hh := vec(t, 0), vec(t, 1), vec(t, 2)
+		dt := d[t][:F]
 		for j := range H {
-			w := f.wgh[j*F : (j+1)*F]
-			acc := f.bgh[j]
-			for k, x := range d[t] {
-				acc += w[k] * x
-			}
+			acc := f.bgh[j] + dot(f.wgh[j*F:(j+1)*F], dt)
 			pre[j] = acc
 			gh[j] = 1
 			if acc > 0 {
@@ -128,26 +168,16 @@ func (f *fastGRUD) forward(xh, d [][]float64, keep bool) ([]float64, *trace) {
 			hh[j] = gh[j] * h[j]
 		}
 		z, r, n := vec(t, 3), vec(t, 4), vec(t, 5)
-		for j := range 2 * H {
-			row := f.u[j*H : (j+1)*H]
-			s := gi[j]
-			for k, w := range row {
-				s += w * hh[k]
-			}
-			if j < H {
-				z[j] = sigm(s)
-			} else {
-				r[j-H] = sigm(s)
-			}
+		for j := range H {
+			z[j] = sigm(gi[j] + dot(f.u[j*H:(j+1)*H], hh))
+		}
+		for j := range H {
+			r[j] = sigm(gi[H+j] + dot(f.u[(H+j)*H:(H+j+1)*H], hh))
+			rh[j] = r[j] * hh[j]
 		}
 		next := vec(t, 6)
 		for j := range H {
-			row := f.u[(2*H+j)*H : (2*H+j+1)*H]
-			s := gi[2*H+j]
-			for k, w := range row {
-				s += w * r[k] * hh[k]
-			}
-			n[j] = math.Tanh(s)
+			n[j] = math.Tanh(gi[2*H+j] + dot(f.u[(2*H+j)*H:(2*H+j+1)*H], rh))
 			next[j] = hh[j] + z[j]*(n[j]-hh[j])
 		}
 		if keep {
@@ -167,16 +197,24 @@ func (f *fastGRUD) forward(xh, d [][]float64, keep bool) ([]float64, *trace) {
 // backward returns the gradients of wout[:H]·h_T with respect to the inputs
 // of every step: gxh (T × 2F) and gd (T × F, through the hidden decay only;
 // the input decay is inside x̂). Only the entries of the variables in vars
-// (x̂, mask and δ) are computed; the others stay 0.
-func (f *fastGRUD) backward(xh [][]float64, tr *trace, vars []int) (gxh, gd [][]float64) {
+// (x̂, mask and δ) are computed; the others stay 0. With sparse, the x̂ and
+// mask entries whose input is 0 are left 0 too: explain multiplies each
+// gradient by its input, so it does not need them.
+func (f *fastGRUD) backward(xh [][]float64, tr *trace, vars []int, sparse bool) (gxh, gd [][]float64) {
 	F, H, T := f.F, f.H, len(xh)
+	H3 := 3 * H
 	gxh, gd = make([][]float64, T), make([][]float64, T)
-	dh := append([]float64(nil), f.wout[:H]...)
-	dgi := make([]float64, 3*H)
-	dhh := make([]float64, H)
-	drh := make([]float64, H)
+	out := make([]float64, 3*F*T)
+	work := make([]float64, H3+5*H)
+	dgi := work[:H3:H3]
+	dh := work[H3 : H3+H : H3+H]
+	dhh := work[H3+H : H3+2*H : H3+2*H]
+	drh := work[H3+2*H : H3+3*H : H3+3*H]
+	dpre := work[H3+3*H : H3+4*H : H3+4*H]
+	next := work[H3+4*H : H3+5*H : H3+5*H]
+	copy(dh, f.wout[:H])
 	for t := T - 1; t >= 0; t-- {
-		z, r, n, hh := tr.z[t], tr.r[t], tr.n[t], tr.hh[t]
+		z, r, n, hh := tr.z[t][:H], tr.r[t][:H], tr.n[t][:H], tr.hh[t][:H]
 		for j := range H {
 			dz := dh[j] * (n[j] - hh[j])
 			dn := dh[j] * z[j]
@@ -184,51 +222,44 @@ func (f *fastGRUD) backward(xh [][]float64, tr *trace, vars []int) (gxh, gd [][]
 			dgi[j] = dz * z[j] * (1 - z[j])
 			dgi[2*H+j] = dn * (1 - n[j]*n[j])
 		}
-		clear(drh)
-		for j := range H {
-			row := f.u[(2*H+j)*H : (2*H+j+1)*H]
-			g := dgi[2*H+j]
-			for k, w := range row {
-				drh[k] += w * g
-			}
+		for k := range H {
+			drh[k] = dot(f.uT[k*H3+2*H:(k+1)*H3], dgi[2*H:])
 		}
 		for k := range H {
 			dr := drh[k] * hh[k]
 			dhh[k] += drh[k] * r[k]
 			dgi[H+k] = dr * r[k] * (1 - r[k])
 		}
-		for j := range 2 * H {
-			row := f.u[j*H : (j+1)*H]
-			g := dgi[j]
-			for k, w := range row {
-				dhh[k] += w * g
-			}
+		for k := range H {
+			dhh[k] += dot(f.uT[k*H3:k*H3+2*H], dgi)
 		}
-		gx := make([]float64, 2*F)
+		gx := out[3*F*t : 3*F*t+2*F : 3*F*t+2*F]
+		x := xh[t]
 		for _, v := range vars {
 			for _, k := range [2]int{v, F + v} {
-				col := f.winT[k*3*H : (k+1)*3*H]
-				s := 0.0
-				for j, w := range col {
-					s += w * dgi[j]
+				if !sparse || x[k] != 0 {
+					gx[k] = dot(f.winT[k*H3:(k+1)*H3], dgi)
 				}
-				gx[k] = s
 			}
 		}
-		gdt := make([]float64, F)
-		next := make([]float64, H)
+		gdt := out[3*F*t+2*F : 3*F*(t+1) : 3*F*(t+1)]
+		pre, gh, hprev := tr.pre[t][:H], tr.gh[t][:H], tr.hprev[t][:H]
+		decayed := false
 		for j := range H {
-			next[j] = dhh[j] * tr.gh[t][j]
-			if tr.pre[t][j] > 0 { // gh = exp(-pre): dgh/dpre = -gh
-				dpre := -dhh[j] * tr.hprev[t][j] * tr.gh[t][j]
-				w := f.wgh[j*F : (j+1)*F]
-				for _, v := range vars {
-					gdt[v] += w[v] * dpre
-				}
+			next[j] = dhh[j] * gh[j]
+			dpre[j] = 0
+			if pre[j] > 0 { // gh = exp(-pre): dgh/dpre = -gh
+				dpre[j] = -dhh[j] * hprev[j] * gh[j]
+				decayed = true
+			}
+		}
+		if decayed {
+			for _, v := range vars {
+				gdt[v] = dot(f.wghT[v*H:(v+1)*H], dpre)
 			}
 		}
 		gxh[t], gd[t] = gx, gdt
-		dh = next
+		copy(dh, next)
 	}
 	return gxh, gd
 }
@@ -255,7 +286,7 @@ func (f *fastGRUD) explain(s *Series, vars []int) (h []float64, delta []float64)
 	if len(vars) == 0 {
 		return h, nil
 	}
-	gxh, gd := f.backward(xh, tr, vars)
+	gxh, gd := f.backward(xh, tr, vars, true)
 	F := f.F
 	step := 0.0
 	if len(d) > 1 {

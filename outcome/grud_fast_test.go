@@ -97,7 +97,7 @@ func TestFastGradients(t *testing.T) {
 	for i := range all {
 		all[i] = i
 	}
-	gxh, gd := f.backward(xh, tr, all)
+	gxh, gd := f.backward(xh, tr, all, false)
 	d2 := make([][]float64, len(d)) // d aliases the series; copy before perturbing
 	for t := range d {
 		d2[t] = append([]float64(nil), d[t]...)
