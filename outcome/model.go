@@ -233,12 +233,25 @@ func (m *Model) scores(c *cleaned, explain bool) (risk, rLR, rGRUD float64, cont
 	n := 1 + len(occ)
 	w := m.a.Weights
 	zl, zt := make([]float64, n), make([]float64, n)
+	// The summary features of an occlusion are those of the stay with the
+	// variable's block zeroed and the static part recomputed without the
+	// descriptor (what summary(c, v, d) returns), so compute them once.
+	base := m.a.Norm.summary(c, -1, "")
+	x := base
+	k, nvk := len(summaryStats), len(variables)*len(summaryStats)
 	for i := range n {
-		v, d := -1, ""
 		if i > 0 {
-			v, d = occ[i-1].v, occ[i-1].d
+			if i == 1 {
+				x = make([]float64, len(base))
+			}
+			copy(x, base)
+			if o := occ[i-1]; o.v >= 0 {
+				clear(x[o.v*k : (o.v+1)*k])
+			}
+			if o := occ[i-1]; o.d != "" {
+				copy(x[nvk:], m.a.Norm.static(c.desc, o.d))
+			}
 		}
-		x := m.a.Norm.summary(c, v, d)
 		zl[i] = m.a.Logistic.Logit(x)
 		if w.Trees > 0 {
 			zt[i] = m.a.Trees.Logit(x)
