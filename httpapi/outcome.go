@@ -10,7 +10,6 @@ import (
 	"math"
 	"mime"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -269,8 +268,6 @@ func isBundle(body []byte) bool {
 	return json.Unmarshal(body, &probe) == nil && probe.ResourceType == "Bundle"
 }
 
-var hhmm = regexp.MustCompile(`^(\d{1,3}):([0-5]\d)$`)
-
 // maxOutcomeMinutes bounds times; the model reads the first 48 hours, but
 // later values are accepted and reported by the model.
 const maxOutcomeMinutes = 100 * 24 * 60
@@ -361,28 +358,52 @@ func parseOutcomeRequest(body []byte) (*outcome.Stay, []Problem) {
 	return stay, ps
 }
 
-// parseMinutes reads "HH:MM" or a whole number of minutes.
+// parseMinutes reads "HH:MM" or a whole number of minutes from a JSON
+// value. It reads plain strings and numbers directly (one request has
+// hundreds of times) and leaves escapes to encoding/json.
 func parseMinutes(raw json.RawMessage) (int, bool) {
 	if len(raw) == 0 {
 		return 0, false
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		m := hhmm.FindStringSubmatch(s)
-		if m == nil {
+	switch c := raw[0]; {
+	case c == '"':
+		if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && bytes.IndexByte(raw[1:len(raw)-1], '"') < 0 {
+			return parseHHMM(raw[1 : len(raw)-1])
+		}
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
 			return 0, false
 		}
-		h, _ := strconv.Atoi(m[1])
-		mm, _ := strconv.Atoi(m[2])
-		t := h*60 + mm
-		return t, t <= maxOutcomeMinutes
+		return parseHHMM([]byte(s))
+	case c == '-' || (c >= '0' && c <= '9'):
+		f, err := strconv.ParseFloat(string(raw), 64)
+		if err != nil || f != math.Trunc(f) || f < 0 || f > maxOutcomeMinutes {
+			return 0, false
+		}
+		return int(f), true
 	}
-	var f float64
-	if json.Unmarshal(raw, &f) != nil || f != math.Trunc(f) || f < 0 || f > maxOutcomeMinutes {
+	return 0, false
+}
+
+// parseHHMM reads 1 to 3 digits of hours, a colon and two digits of minutes
+// (00 to 59).
+func parseHHMM(s []byte) (int, bool) {
+	i := bytes.IndexByte(s, ':')
+	if i < 1 || i > 3 || len(s) != i+3 || s[i+1] < '0' || s[i+1] > '5' || !isDigit(s[i+2]) {
 		return 0, false
 	}
-	return int(f), true
+	h := 0
+	for _, c := range s[:i] {
+		if !isDigit(c) {
+			return 0, false
+		}
+		h = 10*h + int(c-'0')
+	}
+	t := h*60 + int(s[i+1]-'0')*10 + int(s[i+2]-'0')
+	return t, t <= maxOutcomeMinutes
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func truncateBytes(b []byte, n int) string {
 	s := []rune(string(b))
@@ -415,7 +436,7 @@ func (s *Server) outcomeModel(ctx context.Context, name, version string) (*outco
 	if v.Format != outcome.Format {
 		return nil, nil, galen.Errorf(galen.EINVALID, "model %q version %d has format %q, not an ICU outcome model (%s)", v.ModelName, v.Version, v.Format, outcome.Format)
 	}
-	l, err := s.models.Get(ctx, v.ModelName, strconv.Itoa(v.Version))
+	l, err := s.models.GetVersion(ctx, v)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -147,6 +147,13 @@ func (m *Manager) Get(ctx context.Context, model, version string) (*Loaded, erro
 	if err != nil {
 		return nil, err
 	}
+	return m.GetVersion(ctx, v)
+}
+
+// GetVersion loads a version that Resolve returned, from the cache when it
+// is there, without asking the registry again. Concurrent calls for the
+// same version load it once.
+func (m *Manager) GetVersion(ctx context.Context, v *galen.ModelVersion) (*Loaded, error) {
 	key := v.ModelName + "@" + strconv.Itoa(v.Version) + "#" + v.SHA256
 
 	m.mu.Lock()

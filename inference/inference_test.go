@@ -106,6 +106,18 @@ func TestSeedGetResolve(t *testing.T) {
 			}
 		})
 	}
+	// GetVersion takes a resolved version and shares Get's cache.
+	v, err := mgr.Resolve(ctx, "lin", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byVersion, err := mgr.GetVersion(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byName, err := mgr.Get(ctx, "lin", "2"); err != nil || byName != byVersion {
+		t.Errorf("GetVersion %p, Get %p (%v); want the same cached model", byVersion, byName, err)
+	}
 	if n := loads.Load() - seedLoads; n != 2 {
 		t.Errorf("%d loads for 2 distinct versions, want 2 (cached)", n)
 	}
