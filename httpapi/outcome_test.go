@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -460,6 +463,50 @@ func BenchmarkOutcomeCompute(b *testing.B) {
 			if _, err := m.Predict(ctx, stay); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// parseMinutesRef is the former regexp and encoding/json implementation of
+// parseMinutes, kept as the reference of FuzzParseMinutes.
+func parseMinutesRef(raw json.RawMessage) (int, bool) {
+	if len(raw) == 0 {
+		return 0, false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		m := regexp.MustCompile(`^(\d{1,3}):([0-5]\d)$`).FindStringSubmatch(s)
+		if m == nil {
+			return 0, false
+		}
+		h, _ := strconv.Atoi(m[1])
+		mm, _ := strconv.Atoi(m[2])
+		t := h*60 + mm
+		return t, t <= maxOutcomeMinutes
+	}
+	var f float64
+	if json.Unmarshal(raw, &f) != nil || f != math.Trunc(f) || f < 0 || f > maxOutcomeMinutes {
+		return 0, false
+	}
+	return int(f), true
+}
+
+// FuzzParseMinutes checks the direct parser against the reference on every
+// JSON value a request can carry as a time.
+func FuzzParseMinutes(f *testing.F) {
+	for _, s := range []string{`"00:00"`, `"47:59"`, `"999:59"`, `"1:60"`, `"0:5"`, `"\u0030:00"`, `"12:3\n"`,
+		`12`, `-0`, `1e3`, `2.5`, `1e400`, `144000`, `144001`, `null`, `true`, `[]`, `{}`, `""`, `" 1:00"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return // the decoder hands parseMinutes valid JSON values only
+		}
+		raw := json.RawMessage(bytes.TrimSpace(b))
+		gm, gok := parseMinutes(raw)
+		wm, wok := parseMinutesRef(raw)
+		if gok != wok || (gok && gm != wm) {
+			t.Fatalf("parseMinutes(%s) = %d, %v; reference %d, %v", raw, gm, gok, wm, wok)
 		}
 	})
 }
