@@ -130,6 +130,7 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.RevokeAPIKey(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
+	s.keys.forget(r.PathValue("id"))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -229,7 +229,7 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) || strings.TrimSpace(h[len(scheme):]) == "" {
 		return galen.Errorf(galen.EUNAUTHORIZED, "missing API key: send Authorization: Bearer <key>")
 	}
-	k, err := s.store.FindAPIKeyByHash(r.Context(), HashKey(strings.TrimSpace(h[len(scheme):])))
+	k, err := s.keys.lookup(r.Context(), HashKey(strings.TrimSpace(h[len(scheme):])))
 	switch {
 	case galen.ErrorCode(err) == galen.ENOTFOUND:
 		return galen.Errorf(galen.EUNAUTHORIZED, "unknown API key")

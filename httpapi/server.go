@@ -29,6 +29,11 @@ type Config struct {
 	WriteTimeout      time.Duration // default 2m; keep above the inference timeout
 	IdleTimeout       time.Duration // keep-alive (default 2m)
 	Version           string        // reported by GET /v2 (default "dev")
+	// KeyCacheTTL is how long an API key found in the store is trusted
+	// without asking again (default DefaultKeyCacheTTL; negative: always
+	// ask). Revocation through this server applies at once; revocation
+	// elsewhere (the CLI, another replica) takes up to this long.
+	KeyCacheTTL time.Duration
 }
 
 // DefaultMaxBody is the default request body limit.
@@ -50,6 +55,9 @@ func (c Config) withDefaults() Config {
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = 2 * time.Minute
 	}
+	if c.KeyCacheTTL == 0 {
+		c.KeyCacheTTL = DefaultKeyCacheTTL
+	}
 	if c.Version == "" {
 		c.Version = "dev"
 	}
@@ -63,6 +71,7 @@ type Server struct {
 	models  *inference.Manager
 	logger  *slog.Logger
 	metrics *metrics
+	keys    *keyCache
 	routes  []route
 	handler http.Handler
 	openapi []byte
@@ -75,6 +84,7 @@ func New(cfg Config, store galen.Store, models *inference.Manager, logger *slog.
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, store: store, models: models, logger: logger}
 	s.metrics = newMetrics(models)
+	s.keys = newKeyCache(cfg.KeyCacheTTL, store.FindAPIKeyByHash)
 	s.routes = s.allRoutes()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
