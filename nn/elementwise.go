@@ -330,9 +330,7 @@ func (tp *Tape) AddScalar(x *Tensor, s float32) *Tensor {
 // Exp returns eˣ elementwise.
 func (tp *Tape) Exp(x *Tensor) *Tensor {
 	return tp.unary(x, 20, func(y, x []float32) {
-		for i, v := range x {
-			y[i] = exp32(v)
-		}
+		expSlice(y, x)
 	}, func(dx, dy, _, y []float32) {
 		for i, g := range dy {
 			dx[i] += g * y[i]
@@ -356,9 +354,7 @@ func (tp *Tape) Log(x *Tensor) *Tensor {
 // Tanh returns tanh(x) elementwise.
 func (tp *Tape) Tanh(x *Tensor) *Tensor {
 	return tp.unary(x, 20, func(y, x []float32) {
-		for i, v := range x {
-			y[i] = tanh32(v)
-		}
+		tanhSlice(y, x)
 	}, func(dx, dy, _, y []float32) {
 		for i, g := range dy {
 			dx[i] += g * (1 - y[i]*y[i])
@@ -369,9 +365,7 @@ func (tp *Tape) Tanh(x *Tensor) *Tensor {
 // Sigmoid returns 1/(1+e⁻ˣ) elementwise.
 func (tp *Tape) Sigmoid(x *Tensor) *Tensor {
 	return tp.unary(x, 20, func(y, x []float32) {
-		for i, v := range x {
-			y[i] = sigmoid32(v)
-		}
+		sigmoidSlice(y, x)
 	}, func(dx, dy, _, y []float32) {
 		for i, g := range dy {
 			dx[i] += g * y[i] * (1 - y[i])

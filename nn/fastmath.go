@@ -1,6 +1,16 @@
 package nn
 
-import "math"
+import (
+	"math"
+	"runtime"
+
+	"github.com/galenhealth/galen/nn/blas/vmath"
+	"golang.org/x/sys/cpu"
+)
+
+// useVmath selects nn/blas/vmath's AVX2 kernels for slices; without AVX2
+// and FMA the scalar functions below are faster than vmath's portable loop.
+var useVmath = runtime.GOARCH == "amd64" && cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // exp32 is eˣ in float32 (Cephes expf: range reduction by ln 2 and a degree
 // 6 polynomial), within a few ulp of math.Exp; results below the normal range
@@ -59,12 +69,24 @@ func tanh32(x float32) float32 {
 func sigmoid32(x float32) float32 { return 1 / (1 + exp32(-x)) }
 
 // expShifted replaces every x[j] by exp(scale·(x[j]−m)), meant for
-// arguments ≤ 0 as in a softmax (m is the row maximum; arguments are
-// clamped to [−87.3, 88]). The exponential is exp32's
-// polynomial, inlined with branch-free range reduction so that elements
-// overlap in the pipeline; arguments below −87.3 give about 1e-38 instead
-// of 0, which no softmax sum can notice.
+// arguments ≤ 0 as in a softmax (m is the row maximum).
 func expShifted(x []float32, scale, m float32) {
+	if useVmath {
+		for j, v := range x {
+			x[j] = scale * (v - m)
+		}
+		vmath.Exp(x, x)
+		return
+	}
+	expShiftedScalar(x, scale, m)
+}
+
+// expShiftedScalar is expShifted without vmath: arguments are clamped to
+// [−87.3, 88] and the exponential is exp32's polynomial, inlined with
+// branch-free range reduction so that elements overlap in the pipeline;
+// arguments below −87.3 give about 1e-38 instead of 0, which no softmax sum
+// can notice.
+func expShiftedScalar(x []float32, scale, m float32) {
 	const (
 		log2e = 1.44269504088896341
 		magic = 12582912 // 1.5·2²³: adding it rounds to an integer in the low mantissa bits
@@ -86,6 +108,42 @@ func expShifted(x []float32, scale, m float32) {
 		y := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
 		y = y*z + r + 1
 		x[j] = y * math.Float32frombits(uint32(n+127)<<23)
+	}
+}
+
+// sigmoidSlice sets dst[i] = sigmoid32(src[i]); dst may be src.
+func sigmoidSlice(dst, src []float32) {
+	if useVmath {
+		vmath.Sigmoid(dst, src)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = sigmoid32(v)
+	}
+}
+
+// tanhSlice sets dst[i] = tanh32(src[i]); dst may be src.
+func tanhSlice(dst, src []float32) {
+	if useVmath {
+		vmath.Tanh(dst, src)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = tanh32(v)
+	}
+}
+
+// expSlice sets dst[i] = exp32(src[i]); dst may be src.
+func expSlice(dst, src []float32) {
+	if useVmath {
+		vmath.Exp(dst, src)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = exp32(v)
 	}
 }
 

@@ -70,12 +70,17 @@ func (tp *Tape) gruSequence(gx, whh, bhh *Tensor, lengths []int) (*Tensor, *Tens
 				x := gx.Data[(b*ts+t)*h3 : (b*ts+t+1)*h3]
 				row, hrow := a[b*h3:(b+1)*h3], gh[b*h3:(b+1)*h3]
 				o := out.Data[(b*ts+t)*hs : (b*ts+t+1)*hs]
+				for j := range 2 * hs {
+					row[j] = x[j] + hrow[j]
+				}
+				sigmoidSlice(row[:2*hs], row[:2*hs]) // r, z
 				for j := range hs {
-					r := sigmoid32(x[j] + hrow[j])
-					z := sigmoid32(x[hs+j] + hrow[hs+j])
-					n := tanh32(x[2*hs+j] + r*hrow[2*hs+j])
-					row[j], row[hs+j], row[2*hs+j] = r, z, n
-					ghn[(t*bs+b)*hs+j] = hrow[2*hs+j]
+					row[2*hs+j] = x[2*hs+j] + row[j]*hrow[2*hs+j]
+				}
+				copy(ghn[(t*bs+b)*hs:(t*bs+b+1)*hs], hrow[2*hs:])
+				tanhSlice(row[2*hs:], row[2*hs:]) // n
+				for j := range hs {
+					z, n := row[hs+j], row[2*hs+j]
 					hv := (1-z)*n + z*hp[b*hs+j]
 					hn[b*hs+j] = hv
 					o[j] = hv

@@ -156,15 +156,18 @@ func (tp *Tape) lstmSequence(gx, whh, bhh *Tensor, lengths []int) (*Tensor, *Ten
 				}
 				row := g[b*h4 : (b+1)*h4]
 				o := out.Data[(b*ts+t)*hs : (b*ts+t+1)*hs]
+				sigmoidSlice(row[:2*hs], row[:2*hs]) // i, f
+				tanhSlice(row[2*hs:3*hs], row[2*hs:3*hs])
+				sigmoidSlice(row[3*hs:], row[3*hs:]) // o
+				c, cpb, th := cn[b*hs:(b+1)*hs], cp[b*hs:(b+1)*hs], tc[b*hs:(b+1)*hs]
 				for j := range hs {
-					i, f, gg, og := sigmoid32(row[j]), sigmoid32(row[hs+j]), tanh32(row[2*hs+j]), sigmoid32(row[3*hs+j])
-					row[j], row[hs+j], row[2*hs+j], row[3*hs+j] = i, f, gg, og
-					c := f*cp[b*hs+j] + i*gg
-					cn[b*hs+j] = c
-					th := tanh32(c)
-					tc[b*hs+j] = th
-					hv := og * th
-					hn[b*hs+j] = hv
+					c[j] = row[hs+j]*cpb[j] + row[j]*row[2*hs+j]
+				}
+				tanhSlice(th, c)
+				hb := hn[b*hs : (b+1)*hs]
+				for j, v := range th {
+					hv := row[3*hs+j] * v
+					hb[j] = hv
 					o[j] = hv
 				}
 			}

@@ -137,12 +137,61 @@ DATA consts<>+528(SB)/4, $0x40000000
 DATA consts<>+532(SB)/4, $0x40000000
 DATA consts<>+536(SB)/4, $0x40000000
 DATA consts<>+540(SB)/4, $0x40000000
-GLOBL consts<>(SB), RODATA|NOPTR, $544
+DATA consts<>+544(SB)/4, $0xbbbaf0ea
+DATA consts<>+548(SB)/4, $0xbbbaf0ea
+DATA consts<>+552(SB)/4, $0xbbbaf0ea
+DATA consts<>+556(SB)/4, $0xbbbaf0ea
+DATA consts<>+560(SB)/4, $0xbbbaf0ea
+DATA consts<>+564(SB)/4, $0xbbbaf0ea
+DATA consts<>+568(SB)/4, $0xbbbaf0ea
+DATA consts<>+572(SB)/4, $0xbbbaf0ea
+DATA consts<>+576(SB)/4, $0x3ca9134e
+DATA consts<>+580(SB)/4, $0x3ca9134e
+DATA consts<>+584(SB)/4, $0x3ca9134e
+DATA consts<>+588(SB)/4, $0x3ca9134e
+DATA consts<>+592(SB)/4, $0x3ca9134e
+DATA consts<>+596(SB)/4, $0x3ca9134e
+DATA consts<>+600(SB)/4, $0x3ca9134e
+DATA consts<>+604(SB)/4, $0x3ca9134e
+DATA consts<>+608(SB)/4, $0xbd5c1e2d
+DATA consts<>+612(SB)/4, $0xbd5c1e2d
+DATA consts<>+616(SB)/4, $0xbd5c1e2d
+DATA consts<>+620(SB)/4, $0xbd5c1e2d
+DATA consts<>+624(SB)/4, $0xbd5c1e2d
+DATA consts<>+628(SB)/4, $0xbd5c1e2d
+DATA consts<>+632(SB)/4, $0xbd5c1e2d
+DATA consts<>+636(SB)/4, $0xbd5c1e2d
+DATA consts<>+640(SB)/4, $0x3e088393
+DATA consts<>+644(SB)/4, $0x3e088393
+DATA consts<>+648(SB)/4, $0x3e088393
+DATA consts<>+652(SB)/4, $0x3e088393
+DATA consts<>+656(SB)/4, $0x3e088393
+DATA consts<>+660(SB)/4, $0x3e088393
+DATA consts<>+664(SB)/4, $0x3e088393
+DATA consts<>+668(SB)/4, $0x3e088393
+DATA consts<>+672(SB)/4, $0xbeaaaa99
+DATA consts<>+676(SB)/4, $0xbeaaaa99
+DATA consts<>+680(SB)/4, $0xbeaaaa99
+DATA consts<>+684(SB)/4, $0xbeaaaa99
+DATA consts<>+688(SB)/4, $0xbeaaaa99
+DATA consts<>+692(SB)/4, $0xbeaaaa99
+DATA consts<>+696(SB)/4, $0xbeaaaa99
+DATA consts<>+700(SB)/4, $0xbeaaaa99
+DATA consts<>+704(SB)/4, $0x3f200000
+DATA consts<>+708(SB)/4, $0x3f200000
+DATA consts<>+712(SB)/4, $0x3f200000
+DATA consts<>+716(SB)/4, $0x3f200000
+DATA consts<>+720(SB)/4, $0x3f200000
+DATA consts<>+724(SB)/4, $0x3f200000
+DATA consts<>+728(SB)/4, $0x3f200000
+DATA consts<>+732(SB)/4, $0x3f200000
+GLOBL consts<>(SB), RODATA|NOPTR, $736
 
 // func kernel(dst, src *float32, n, mode int)
 //
 // For n a multiple of 8, dst[i] = f(src[i]) with f by mode: 0 exp(x),
-// 1 sigmoid(x) = 1/(1+exp(-x)), 2 tanh(x) = 2/(1+exp(-2x)) - 1. The exp is
+// 1 sigmoid(x) = 1/(1+exp(-x)), 2 tanh(x) = 2/(1+exp(-2x)) - 1 (for |x| < 0.625
+// the Cephes tanhf polynomial instead). The exp is
 // Cephes expf (range reduction by ln 2, degree-6 polynomial, 2^n built in two
 // halves so it never overflows early): below -87.33654 it is 0, above
 // 88.72283 +Inf, NaN stays NaN. Needs AVX2 and FMA.
@@ -209,6 +258,19 @@ tanh:
 	VMOVUPS consts<>+512(SB), Y4
 	VDIVPS  Y3, Y4, Y3                   // 2 / (1 + exp(-2x))
 	VSUBPS  consts<>+384(SB), Y3, Y3           // ... - 1
+	VMOVUPS      (SI), Y0                // |x| < 0.625: Cephes tanhf polynomial,
+	VMULPS       Y0, Y0, Y1              // which keeps the relative error small near 0
+	VMOVUPS      consts<>+544(SB), Y2
+	VFMADD213PS  consts<>+576(SB), Y1, Y2
+	VFMADD213PS  consts<>+608(SB), Y1, Y2
+	VFMADD213PS  consts<>+640(SB), Y1, Y2
+	VFMADD213PS  consts<>+672(SB), Y1, Y2
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y0, Y0, Y2              // p·x²·x + x
+	VMOVUPS      consts<>+480(SB), Y5
+	VANDNPS      Y0, Y5, Y5              // |x|
+	VCMPPS       $1, consts<>+704(SB), Y5, Y7
+	VBLENDVPS    Y7, Y2, Y3, Y3
 
 store:
 	VMOVUPS Y3, (DI)
