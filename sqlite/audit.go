@@ -3,13 +3,18 @@ package sqlite
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/galenhealth/galen"
 )
 
 // CreateAuditEvent appends e to the audit log, setting e.ID, and e.Time if
-// it is zero. Times are kept to the microsecond.
+// it is zero. Times are kept to the microsecond. It returns once the event
+// is committed: events that arrive while another batch is being written
+// are committed together in the next transaction (group commit), so under
+// load a request waits for one transaction, not for one per request ahead
+// of it.
 func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 	// Whatever a caller sent must not stop the event from being recorded:
 	// text that cannot be stored is repaired, and e shows what was stored.
@@ -21,15 +26,155 @@ func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 	if e.Time.IsZero() {
 		t = db.stamp()
 	}
-	err := db.db.QueryRowContext(ctx, `
-		INSERT INTO audit_events (time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		formatTime(t), e.KeyID, string(e.Role), e.Method, e.Route, e.Model, e.ModelVersion, e.InputSHA256,
-		e.Status, e.LatencyMS).Scan(&e.ID)
+	if err := ctx.Err(); err != nil {
+		return internal("create audit event", err)
+	}
+	ev := *e
+	ev.Time = t
+	req := &auditRequest{e: &ev, done: make(chan error, 1)}
+	if db.audit.submit(req) {
+		db.writeAuditBatches(true)
+	}
+	select {
+	case err := <-req.done:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		select {
+		case err := <-req.done: // stored (or failed) all the same
+			if err != nil {
+				return err
+			}
+		default:
+			return internal("create audit event", ctx.Err())
+		}
+	}
+	e.ID, e.Time = ev.ID, t
+	return nil
+}
+
+// maxAuditBatch bounds the events of one audit transaction.
+const maxAuditBatch = 512
+
+// auditBatchTimeout bounds one audit transaction; it does not depend on
+// any one caller's context, since it writes for several.
+const auditBatchTimeout = 10 * time.Second
+
+// auditBatch queues audit events for group commit. At most one writer runs:
+// the caller that finds none running becomes it, writes one batch (its own
+// event and any others queued) and, if more arrived meanwhile, leaves them
+// to a goroutine that writes until the queue is empty.
+type auditBatch struct {
+	mu      sync.Mutex
+	pending []*auditRequest
+	writing bool
+	batches uint64 // transactions written, for tests
+}
+
+type auditRequest struct {
+	e    *galen.AuditEvent // the caller's copy; ID set when stored
+	done chan error        // receives one result
+}
+
+// submit queues r and reports whether the caller must write (no writer is
+// running).
+func (b *auditBatch) submit(r *auditRequest) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.pending = append(b.pending, r)
+	if b.writing {
+		return false
+	}
+	b.writing = true
+	return true
+}
+
+// take returns the next batch, or nil (and marks no writer running) when
+// the queue is empty.
+func (b *auditBatch) take() []*auditRequest {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.pending) == 0 {
+		b.writing = false
+		return nil
+	}
+	n := min(len(b.pending), maxAuditBatch)
+	batch := b.pending[:n:n]
+	b.pending = b.pending[n:]
+	if len(b.pending) == 0 {
+		b.pending = nil
+	}
+	b.batches++
+	return batch
+}
+
+// writeAuditBatches writes batches while events are queued. A caller
+// (once) writes one batch and hands the rest to a new goroutine, so that
+// its own answer is not held up by later requests.
+func (db *DB) writeAuditBatches(once bool) {
+	for {
+		batch := db.audit.take()
+		if batch == nil {
+			return
+		}
+		db.writeAuditBatch(batch)
+		if once {
+			go db.writeAuditBatches(false)
+			return
+		}
+	}
+}
+
+// writeAuditBatch stores batch in one transaction and tells each caller.
+// If the transaction fails, each event is tried on its own, so that one
+// bad event fails only its own request.
+func (db *DB) writeAuditBatch(batch []*auditRequest) {
+	ctx, cancel := context.WithTimeout(context.Background(), auditBatchTimeout)
+	defer cancel()
+	err := db.insertAuditEvents(ctx, batch)
+	if err == nil || len(batch) == 1 {
+		for _, r := range batch {
+			r.done <- err
+		}
+		return
+	}
+	for _, r := range batch {
+		r.done <- db.insertAuditEvents(ctx, []*auditRequest{r})
+	}
+}
+
+const insertAuditEvent = `
+	INSERT INTO audit_events (time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+
+// insertAuditEvents inserts the events of batch in one transaction and
+// sets their IDs once it commits.
+func (db *DB) insertAuditEvents(ctx context.Context, batch []*auditRequest) error {
+	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return internal("create audit event", err)
 	}
-	e.Time = t
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, insertAuditEvent)
+	if err != nil {
+		return internal("create audit event", err)
+	}
+	defer stmt.Close()
+	ids := make([]int64, len(batch))
+	for i, r := range batch {
+		e := r.e
+		if err := stmt.QueryRowContext(ctx, formatTime(e.Time), e.KeyID, string(e.Role), e.Method, e.Route, e.Model,
+			e.ModelVersion, e.InputSHA256, e.Status, e.LatencyMS).Scan(&ids[i]); err != nil {
+			return internal("create audit event", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return internal("create audit event", err)
+	}
+	for i, r := range batch {
+		r.e.ID = ids[i]
+	}
 	return nil
 }
 

@@ -35,6 +35,8 @@ type DB struct {
 	db *sql.DB
 	// now returns the current time; tests may replace it.
 	now func() time.Time
+	// audit batches concurrent audit events into one transaction (audit.go).
+	audit auditBatch
 }
 
 var _ galen.Store = (*DB)(nil)
