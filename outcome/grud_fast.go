@@ -1,6 +1,9 @@
 package outcome
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // fastGRUD is a GRU-D member's weights in float64 for the tape-free
 // inference path used by Predict and Risk. It computes the same function as
@@ -63,14 +66,57 @@ func newFastGRUD(g *GRUD) *fastGRUD {
 	return f
 }
 
+// workspace hands out zeroed scratch slices for one prediction from a few
+// reused blocks, so that a prediction allocates almost nothing once warm.
+// Slices stay valid until reset. A nil workspace allocates every slice.
+type workspace struct {
+	f    []float64
+	fOff int
+	r    [][]float64
+	rOff int
+}
+
+var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+
+// floats returns n zeroed float64s.
+func (w *workspace) floats(n int) []float64 {
+	if w == nil {
+		return make([]float64, n)
+	}
+	if w.fOff+n > len(w.f) {
+		w.f, w.fOff = make([]float64, max(2*len(w.f), n, 1<<14)), 0
+	}
+	s := w.f[w.fOff : w.fOff+n : w.fOff+n]
+	w.fOff += n
+	clear(s)
+	return s
+}
+
+// rows returns n nil slices.
+func (w *workspace) rows(n int) [][]float64 {
+	if w == nil {
+		return make([][]float64, n)
+	}
+	if w.rOff+n > len(w.r) {
+		w.r, w.rOff = make([][]float64, max(2*len(w.r), n, 1<<10)), 0
+	}
+	s := w.r[w.rOff : w.rOff+n : w.rOff+n]
+	w.rOff += n
+	clear(s)
+	return s
+}
+
+// reset makes all slices handed out available again.
+func (w *workspace) reset() { w.fOff, w.rOff = 0, 0 }
+
 func sigm(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // inputs returns, per step, the network input [x̂; m] (2F) and δ (F) of s:
 // x̂ = x where observed, else the last value decayed toward the mean (0).
-func (f *fastGRUD) inputs(s *Series) (xh, d [][]float64) {
+func (f *fastGRUD) inputs(s *Series, ws *workspace) (xh, d [][]float64) {
 	F, T := f.F, s.T
-	xh, d = make([][]float64, T), make([][]float64, T)
-	buf := make([]float64, 2*F*T)
+	xh, d = ws.rows(T), ws.rows(T)
+	buf := ws.floats(2 * F * T)
 	for t := range T {
 		row := t * F
 		x := buf[2*F*t : 2*F*(t+1) : 2*F*(t+1)]
@@ -121,7 +167,7 @@ type trace struct {
 
 // forward runs the recurrence on inputs and returns the final hidden state;
 // with keep it also returns the trace for backward.
-func (f *fastGRUD) forward(xh, d [][]float64, keep bool) ([]float64, *trace) {
+func (f *fastGRUD) forward(xh, d [][]float64, keep bool, ws *workspace) ([]float64, *trace) {
 	F, H, T := f.F, f.H, len(xh)
 	H3 := 3 * H
 	var tr *trace
@@ -129,13 +175,13 @@ func (f *fastGRUD) forward(xh, d [][]float64, keep bool) ([]float64, *trace) {
 	if keep {
 		steps = T
 		tr = &trace{}
-		all := make([][]float64, 7*T)
+		all := ws.rows(7 * T)
 		tr.pre, tr.gh, tr.hprev, tr.hh = all[:0:T], all[T:T:2*T], all[2*T:2*T:3*T], all[3*T:3*T:4*T]
 		tr.z, tr.r, tr.n = all[4*T:4*T:5*T], all[5*T:5*T:6*T], all[6*T:6*T:7*T]
 	}
 	// One allocation: 7 vectors of H per step when keeping the trace, else
 	// the same 7 reused; then h0, gi and r ⊙ h̃.
-	arena := make([]float64, 7*H*steps+H+H3+H)
+	arena := ws.floats(7*H*steps + H + H3 + H)
 	vec := func(t, i int) []float64 {
 		if !keep {
 			t = 0
@@ -200,12 +246,12 @@ func (f *fastGRUD) forward(xh, d [][]float64, keep bool) ([]float64, *trace) {
 // (x̂, mask and δ) are computed; the others stay 0. With sparse, the x̂ and
 // mask entries whose input is 0 are left 0 too: explain multiplies each
 // gradient by its input, so it does not need them.
-func (f *fastGRUD) backward(xh [][]float64, tr *trace, vars []int, sparse bool) (gxh, gd [][]float64) {
+func (f *fastGRUD) backward(xh [][]float64, tr *trace, vars []int, sparse bool, ws *workspace) (gxh, gd [][]float64) {
 	F, H, T := f.F, f.H, len(xh)
 	H3 := 3 * H
-	gxh, gd = make([][]float64, T), make([][]float64, T)
-	out := make([]float64, 3*F*T)
-	work := make([]float64, H3+5*H)
+	gxh, gd = ws.rows(T), ws.rows(T)
+	out := ws.floats(3 * F * T)
+	work := ws.floats(H3 + 5*H)
 	dgi := work[:H3:H3]
 	dh := work[H3 : H3+H : H3+H]
 	dhh := work[H3+H : H3+2*H : H3+2*H]
@@ -276,23 +322,23 @@ func (f *fastGRUD) output(h, static []float64) float64 {
 	return z
 }
 
-// explain returns the final hidden state of s and, for each variable in
+// explain returns the final hidden state of s (in ws) and, for each variable in
 // vars, the first-order (gradient × input difference) estimate of how the
 // logit changes when the variable is left out: its x̂ and mask become 0 and
 // its δ grows as for a variable never observed.
-func (f *fastGRUD) explain(s *Series, vars []int) (h []float64, delta []float64) {
-	xh, d := f.inputs(s)
-	h, tr := f.forward(xh, d, len(vars) > 0)
+func (f *fastGRUD) explain(s *Series, vars []int, ws *workspace) (h []float64, delta []float64) {
+	xh, d := f.inputs(s, ws)
+	h, tr := f.forward(xh, d, len(vars) > 0, ws)
 	if len(vars) == 0 {
 		return h, nil
 	}
-	gxh, gd := f.backward(xh, tr, vars, true)
+	gxh, gd := f.backward(xh, tr, vars, true, ws)
 	F := f.F
 	step := 0.0
 	if len(d) > 1 {
 		step = d[1][0] // δ at t=1 is one step whatever the mask
 	}
-	delta = make([]float64, len(vars))
+	delta = ws.floats(len(vars))
 	for i, v := range vars {
 		occ := 0.0 // δ of a never-observed variable
 		for t := range xh {

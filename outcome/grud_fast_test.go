@@ -87,17 +87,17 @@ func TestFastGradients(t *testing.T) {
 	m := randomModel(t)
 	f := m.fast[0]
 	c := clean(exampleStay(), m.a.Config)
-	xh, d := f.inputs(m.a.Norm.series(&c, m.a.Config, -1, ""))
+	xh, d := f.inputs(m.a.Norm.series(&c, m.a.Config, -1, ""), nil)
 	loss := func() float64 {
-		h, _ := f.forward(xh, d, false)
+		h, _ := f.forward(xh, d, false, nil)
 		return f.output(h, make([]float64, f.S)) - f.bout
 	}
-	_, tr := f.forward(xh, d, true)
+	_, tr := f.forward(xh, d, true, nil)
 	all := make([]int, f.F)
 	for i := range all {
 		all[i] = i
 	}
-	gxh, gd := f.backward(xh, tr, all, false)
+	gxh, gd := f.backward(xh, tr, all, false, nil)
 	d2 := make([][]float64, len(d)) // d aliases the series; copy before perturbing
 	for t := range d {
 		d2[t] = append([]float64(nil), d[t]...)

@@ -271,8 +271,11 @@ func (m *Model) scores(c *cleaned, explain bool) (risk, rLR, rGRUD float64, cont
 				statics[i] = m.a.Norm.static(c.desc, o.d)
 			}
 		}
+		ws := workspaces.Get().(*workspace)
+		defer workspaces.Put(ws)
 		for _, f := range m.fast {
-			h, dl := f.explain(s, vars)
+			ws.reset()
+			h, dl := f.explain(s, vars, ws)
 			base := f.output(h, s.Static)
 			zg[0] += base
 			k := 0
