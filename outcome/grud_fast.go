@@ -132,24 +132,27 @@ func (f *fastGRUD) inputs(s *Series, ws *workspace) (xh, d [][]float64) {
 	return xh, d
 }
 
-// dot returns the inner product of a and b[:len(a)] with four partial
+// dot returns the inner product of a and b[:len(a)] with eight partial
 // sums, which run in parallel on the FPU (a single running sum waits for
 // each addition).
 func dot(a, b []float64) float64 {
 	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
-	n := len(a) &^ 3
-	for i := 0; i < n; i += 4 {
-		a4, b4 := a[i:i+4:i+4], b[i:i+4:i+4]
-		s0 += a4[0] * b4[0]
-		s1 += a4[1] * b4[1]
-		s2 += a4[2] * b4[2]
-		s3 += a4[3] * b4[3]
+	var s0, s1, s2, s3, s4, s5, s6, s7 float64
+	for len(a) >= 8 && len(b) >= 8 {
+		s0 += a[0] * b[0]
+		s1 += a[1] * b[1]
+		s2 += a[2] * b[2]
+		s3 += a[3] * b[3]
+		s4 += a[4] * b[4]
+		s5 += a[5] * b[5]
+		s6 += a[6] * b[6]
+		s7 += a[7] * b[7]
+		a, b = a[8:], b[8:]
 	}
-	for i := n; i < len(a); i++ {
+	for i := range a {
 		s0 += a[i] * b[i]
 	}
-	return (s0 + s1) + (s2 + s3)
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
 // axpy adds alpha·x to y[:len(x)].
