@@ -85,4 +85,5 @@ for form in plain fhir oip; do
 	# Server CPU per request does not depend on what else runs on the machine.
 	awk -v t=$((after - before)) -v hz="$hz" -v n="$((REQUESTS + 3 * CLIENTS))" \
 		'BEGIN { printf "server CPU: %.1f ms per request (%.0f requests/s per idle core)\n", 1000 * t / hz / n, n * hz / (t > 0 ? t : 1) }'
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
