@@ -112,6 +112,7 @@ func nonNil[T any](s []T) []T {
 }
 
 func (s *Server) handleDeleteModel(w http.ResponseWriter, r *http.Request) error {
+	defer s.models.Forget(r.PathValue("name"))
 	if err := s.store.DeleteModel(r.Context(), r.PathValue("name")); err != nil {
 		return err
 	}
@@ -132,6 +133,7 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handleUploadVersion(w http.ResponseWriter, r *http.Request) error {
+	defer s.models.Forget(r.PathValue("name")) // the latest version may change what "" resolves to
 	var req api.UploadVersionRequest
 	if err := decodeJSON(r, &req, true); err != nil {
 		return err
@@ -179,6 +181,7 @@ func (s *Server) handleListAliases(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleSetAlias(w http.ResponseWriter, r *http.Request) error {
+	defer s.models.Forget(r.PathValue("name"))
 	var req api.SetAliasRequest
 	if err := decodeJSON(r, &req, true); err != nil {
 		return err
@@ -195,6 +198,7 @@ func (s *Server) handleSetAlias(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleRollbackAlias(w http.ResponseWriter, r *http.Request) error {
+	defer s.models.Forget(r.PathValue("name"))
 	a, err := s.store.RollbackAlias(r.Context(), r.PathValue("name"), r.PathValue("alias"))
 	if err != nil {
 		return err

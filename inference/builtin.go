@@ -21,6 +21,7 @@ type Builtin struct {
 // replicas at once.
 func (m *Manager) Seed(ctx context.Context, builtins []Builtin) error {
 	for _, b := range builtins {
+		m.Forget(b.Name)
 		v := &galen.ModelVersion{ModelName: b.Name, Format: b.Format, Card: b.Card}
 		if err := m.Check(ctx, v, b.Artifact); err != nil {
 			return fmt.Errorf("built-in model %q: %w", b.Name, err)

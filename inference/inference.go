@@ -26,7 +26,19 @@ type Config struct {
 	Concurrency int           // requests per model running at once (default GOMAXPROCS)
 	Timeout     time.Duration // deadline of one inference (default 30s)
 	CacheSize   int           // loaded model versions kept in memory (default 16)
+	// ResolveTTL is how long Resolve trusts what the registry said a
+	// model and version name resolve to (default DefaultResolveTTL;
+	// negative: always ask). Forget applies a change made through this
+	// Manager's server at once; a change made elsewhere (the CLI, another
+	// replica) is seen within ResolveTTL.
+	ResolveTTL time.Duration
 }
+
+// DefaultResolveTTL is the default Config.ResolveTTL.
+const DefaultResolveTTL = time.Second
+
+// maxResolved bounds the resolutions Resolve keeps; past it, it starts over.
+const maxResolved = 4096
 
 func (c Config) withDefaults() Config {
 	if c.QueueDepth <= 0 {
@@ -40,6 +52,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CacheSize <= 0 {
 		c.CacheSize = 16
+	}
+	if c.ResolveTTL == 0 {
+		c.ResolveTTL = DefaultResolveTTL
 	}
 	return c
 }
@@ -60,6 +75,17 @@ type Manager struct {
 	cache  map[string]*entry // by model, version and artifact hash
 	queues map[string]*queue // by model name
 	tick   uint64            // LRU clock
+
+	resolved map[resolveKey]resolution // recent Resolve answers
+	forgets  uint64                    // Forget calls, so that a racing Resolve keeps nothing stale
+	now      func() time.Time
+}
+
+type resolveKey struct{ model, version string }
+
+type resolution struct {
+	v       *galen.ModelVersion
+	expires time.Time
 }
 
 type entry struct {
@@ -78,11 +104,13 @@ type queue struct {
 // Predictors with loaders, keyed by ModelVersion.Format.
 func NewManager(models galen.ModelService, loaders map[string]galen.Loader, cfg Config) *Manager {
 	return &Manager{
-		models:  models,
-		loaders: loaders,
-		cfg:     cfg.withDefaults(),
-		cache:   make(map[string]*entry),
-		queues:  make(map[string]*queue),
+		models:   models,
+		loaders:  loaders,
+		cfg:      cfg.withDefaults(),
+		cache:    make(map[string]*entry),
+		queues:   make(map[string]*queue),
+		resolved: make(map[resolveKey]resolution),
+		now:      time.Now,
 	}
 }
 
@@ -118,8 +146,52 @@ func (m *Manager) Check(ctx context.Context, v *galen.ModelVersion, artifact []b
 
 // Resolve returns the version of model named by version: a number, an alias,
 // or "" for the DefaultAlias, falling back to the latest version. ENOTFOUND
-// when there is no such model or version.
+// when there is no such model or version. Answers are kept for
+// Config.ResolveTTL (see Forget); errors are not kept.
 func (m *Manager) Resolve(ctx context.Context, model, version string) (*galen.ModelVersion, error) {
+	if m.cfg.ResolveTTL < 0 {
+		return m.resolve(ctx, model, version)
+	}
+	k := resolveKey{model, version}
+	now := m.now()
+	m.mu.Lock()
+	r, ok := m.resolved[k]
+	gen := m.forgets
+	m.mu.Unlock()
+	if ok && now.Before(r.expires) {
+		v := *r.v
+		return &v, nil
+	}
+	v, err := m.resolve(ctx, model, version)
+	if err != nil {
+		return nil, err
+	}
+	kept := *v
+	m.mu.Lock()
+	if m.forgets == gen {
+		if len(m.resolved) >= maxResolved {
+			clear(m.resolved)
+		}
+		m.resolved[k] = resolution{v: &kept, expires: now.Add(m.cfg.ResolveTTL)}
+	}
+	m.mu.Unlock()
+	return v, nil
+}
+
+// Forget drops what Resolve keeps about model, so that a version upload,
+// alias change or deletion made through this server applies at once.
+func (m *Manager) Forget(model string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.forgets++
+	for k := range m.resolved {
+		if k.model == model {
+			delete(m.resolved, k)
+		}
+	}
+}
+
+func (m *Manager) resolve(ctx context.Context, model, version string) (*galen.ModelVersion, error) {
 	if version != "" {
 		return m.models.FindModelVersion(ctx, model, version)
 	}

@@ -309,3 +309,47 @@ func TestPanicsBecomeErrors(t *testing.T) {
 		t.Errorf("Check with a panicking loader: %v, want EINVALID", err)
 	}
 }
+
+// TestResolveKept checks that Resolve keeps its answers for ResolveTTL,
+// that Forget drops them at once, and that a negative TTL always asks.
+func TestResolveKept(t *testing.T) {
+	tests := []struct {
+		name   string
+		ttl    time.Duration
+		change func(mgr *inference.Manager) // after the alias moved in the store
+		want   int                          // version "production" resolves to then
+	}{
+		{"kept within the ttl", time.Hour, func(*inference.Manager) {}, 1},
+		{"forgotten", time.Hour, func(mgr *inference.Manager) { mgr.Forget("lin") }, 2},
+		{"another model forgotten", time.Hour, func(mgr *inference.Manager) { mgr.Forget("other") }, 1},
+		{"expired", 20 * time.Millisecond, func(*inference.Manager) { time.Sleep(40 * time.Millisecond) }, 2},
+		{"not kept", -1, func(*inference.Manager) {}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := openStore(t)
+			mgr := inference.NewManager(st, map[string]galen.Loader{linear.Format: linear.Load}, inference.Config{ResolveTTL: tt.ttl})
+			if err := mgr.Seed(ctx, []inference.Builtin{{Name: "lin", Task: "regression", Format: linear.Format, Card: card, Artifact: linearArtifact(t, 2)}}); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := mgr.Resolve(ctx, "lin", ""); err != nil || v.Version != 1 {
+				t.Fatalf("Resolve = %v, %v; want version 1", v, err)
+			}
+			if err := st.CreateModelVersion(ctx, &galen.ModelVersion{ModelName: "lin", Format: linear.Format, Card: card}, linearArtifact(t, 3)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.SetAlias(ctx, "lin", inference.DefaultAlias, 2); err != nil {
+				t.Fatal(err)
+			}
+			tt.change(mgr)
+			v, err := mgr.Resolve(ctx, "lin", "")
+			if err != nil || v.Version != tt.want {
+				t.Errorf("Resolve after the alias moved = %v, %v; want version %d", v, err, tt.want)
+			}
+			if _, err := mgr.Resolve(ctx, "nope", ""); galen.ErrorCode(err) != galen.ENOTFOUND {
+				t.Errorf("unknown model: %v, want ENOTFOUND", err)
+			}
+		})
+	}
+}
