@@ -214,8 +214,9 @@ func BenchmarkLSTMTrainStep(b *testing.B) {
 	})
 }
 
-// BenchmarkExp compares nn's scalar exp32 (used by softmax, sigmoid and
-// tanh) with the AVX2 slice version in nn/blas/vmath, on 4096 values.
+// BenchmarkExp compares nn's scalar exp32 (softmax, sigmoid and tanh on
+// CPUs without AVX2) with the AVX2 slice version in nn/blas/vmath that
+// they use otherwise, on 4096 values.
 func BenchmarkExp(b *testing.B) {
 	src := make([]float32, 4096)
 	for i := range src {
