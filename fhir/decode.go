@@ -440,29 +440,25 @@ func validInstant(s string) bool { return dateLen(s) == 10 && len(s) > 10 && val
 
 // date reads a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD).
 func (d *decoder) date(path string, obj map[string]any, key string) string {
-	s := d.str(path, obj, key, false)
-	if s != "" && !validDate(s) {
-		d.add(CodeValue, join(path, key), "%q is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)", s)
-		return ""
-	}
-	return s
+	return d.temporal(path, obj, key, validDate, "date (YYYY, YYYY-MM or YYYY-MM-DD)")
 }
 
 // dateTime reads a FHIR dateTime: a date, or a date and time with a zone.
 func (d *decoder) dateTime(path string, obj map[string]any, key string) string {
-	s := d.str(path, obj, key, false)
-	if s != "" && !validDateTime(s) {
-		d.add(CodeValue, join(path, key), "%q is not a FHIR dateTime (e.g. 2012-05-01T08:30:00Z; a time needs a zone)", s)
-		return ""
-	}
-	return s
+	return d.temporal(path, obj, key, validDateTime, "dateTime (e.g. 2012-05-01T08:30:00Z; a time needs a zone)")
 }
 
 // instant reads a FHIR instant: a full date and time with a zone.
 func (d *decoder) instant(path string, obj map[string]any, key string) string {
+	return d.temporal(path, obj, key, validInstant, "instant (e.g. 2012-05-01T08:30:00Z)")
+}
+
+// temporal reads an optional string element and checks it with valid;
+// what names the FHIR type (and an example) in the issue.
+func (d *decoder) temporal(path string, obj map[string]any, key string, valid func(string) bool, what string) string {
 	s := d.str(path, obj, key, false)
-	if s != "" && !validInstant(s) {
-		d.add(CodeValue, join(path, key), "%q is not a FHIR instant (e.g. 2012-05-01T08:30:00Z)", s)
+	if s != "" && !valid(s) {
+		d.add(CodeValue, join(path, key), "%q is not a FHIR %s", s, what)
 		return ""
 	}
 	return s
