@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -158,21 +159,10 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, speaksFHIR 
 	return writeFHIR(w, status, fhir.NewOperationOutcome([]fhir.Issue{{Severity: fhir.SeverityError, Code: code, Message: galen.ErrorMessage(err)}}))
 }
 
-// acceptsPlainJSON reports whether the Accept header names application/json.
-func acceptsPlainJSON(r *http.Request) bool {
+// accepts reports whether the Accept header names one of the media types.
+func accepts(r *http.Request, types ...string) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "application/json" {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptsFHIR reports whether the Accept header asks for FHIR JSON.
-func acceptsFHIR(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err == nil && (mt == mediaFHIR || mt == mediaFHIRLegacy) {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && slices.Contains(types, mt) {
 			return true
 		}
 	}
@@ -183,7 +173,7 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 	// FHIR in, FHIR out (answers and errors), unless the caller asks for
 	// plain JSON by name; Accept: application/fhir+json always gets FHIR.
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	wantFHIR := acceptsFHIR(r) || ((mt == mediaFHIR || mt == mediaFHIRLegacy) && !acceptsPlainJSON(r))
+	wantFHIR := accepts(r, mediaFHIR, mediaFHIRLegacy) || ((mt == mediaFHIR || mt == mediaFHIRLegacy) && !accepts(r, "application/json"))
 	if err != nil || (mt != "application/json" && mt != mediaFHIR && mt != mediaFHIRLegacy) {
 		return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EUNSUPPORTED,
 			"Content-Type must be application/json or application/fhir+json, not %q", r.Header.Get("Content-Type")))
@@ -199,7 +189,7 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 		return s.answerError(w, r, wantFHIR, err)
 	}
 	fhirIn := mt != "application/json" || isBundle(body)
-	wantFHIR = acceptsFHIR(r) || (fhirIn && !acceptsPlainJSON(r))
+	wantFHIR = accepts(r, mediaFHIR, mediaFHIRLegacy) || (fhirIn && !accepts(r, "application/json"))
 
 	var (
 		stay     *outcome.Stay
@@ -298,7 +288,7 @@ func parseOutcomeRequest(body []byte) (*outcome.Stay, []Problem) {
 	for _, k := range outcome.DescriptorNames() {
 		descriptor[k] = true
 	}
-	for _, k := range sortedMapKeys(req.Descriptors) {
+	for _, k := range slices.Sorted(maps.Keys(req.Descriptors)) {
 		v := req.Descriptors[k]
 		switch {
 		case !descriptor[k]:
@@ -411,15 +401,6 @@ func truncateBytes(b []byte, n int) string {
 		return string(s[:n]) + "…"
 	}
 	return string(s)
-}
-
-func sortedMapKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // outcomeModel resolves a model version (by number, alias, or the
