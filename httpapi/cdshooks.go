@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -59,10 +60,7 @@ func (s *Server) handleCDSDiscovery(w http.ResponseWriter, r *http.Request) erro
 // cdsProblems answers a request the decoder rejected, listing every problem.
 func cdsProblems(w http.ResponseWriter, err error) error {
 	var ce *cdshooks.Error
-	if e, ok := err.(*cdshooks.Error); ok {
-		ce = e
-	}
-	if ce == nil {
+	if !errors.As(err, &ce) {
 		return galen.WrapError(galen.EINVALID, "bad CDS Hooks request", err)
 	}
 	ps := make([]Problem, len(ce.Problems))
@@ -96,13 +94,16 @@ func (s *Server) cdsHandler(svc cdsService) func(w http.ResponseWriter, r *http.
 				Message: fmt.Sprintf("%q; service %s answers %s", req.Hook, svc.Info.ID, svc.Info.Hook)}}))
 		}
 		resp, err := svc.Answer(s, r, req)
-		if pe, ok := err.(*errPrefetch); ok {
+		var (
+			pe *errPrefetch
+			fe *fhir.Error
+		)
+		switch {
+		case errors.As(err, &pe):
 			return writeJSON(w, http.StatusPreconditionFailed, ProblemsError{Error: pe.msg, Problems: []Problem{{Path: "prefetch", Message: pe.msg}}})
-		}
-		if fe, ok := err.(*fhir.Error); ok {
+		case errors.As(err, &fe):
 			return writeJSON(w, http.StatusBadRequest, problemsBody(problemsFrom(fe.Issues)))
-		}
-		if err != nil {
+		case err != nil:
 			return err
 		}
 		if err := resp.Validate(); err != nil {
@@ -110,16 +111,6 @@ func (s *Server) cdsHandler(svc cdsService) func(w http.ResponseWriter, r *http.
 		}
 		return writeJSON(w, http.StatusOK, resp)
 	}
-}
-
-// requireJSON checks the request's Content-Type is application/json.
-func requireJSON(r *http.Request) error {
-	ct := r.Header.Get("Content-Type")
-	mt, _, _ := strings.Cut(ct, ";")
-	if strings.TrimSpace(mt) != "application/json" {
-		return galen.Errorf(galen.EUNSUPPORTED, "Content-Type must be application/json, not %q", ct)
-	}
-	return nil
 }
 
 func (s *Server) handleCDSFeedback(w http.ResponseWriter, r *http.Request) error {
@@ -200,7 +191,8 @@ func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cd
 		bundle.Entry = append([]fhir.BundleEntry{{Resource: p}}, bundle.Entry...)
 	}
 	conv, err := icustay.FromBundle(bundle, icustay.Options{PatientID: req.ContextString("patientId")})
-	if fe, ok := err.(*fhir.Error); ok && mixesPatients(fe) {
+	var fe *fhir.Error
+	if errors.As(err, &fe) && mixesPatients(fe) {
 		return nil, prefixIssues(err, "prefetch.")
 	}
 	if err != nil {

@@ -271,9 +271,8 @@ func newRequestID() string {
 // (else ETOOLARGE), and reports malformed JSON, wrong field types and, when
 // strict, unknown fields as EINVALID naming the place.
 func decodeJSON(r *http.Request, v any, strict bool) error {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return galen.Errorf(galen.EUNSUPPORTED, "Content-Type must be application/json, not %q", r.Header.Get("Content-Type"))
+	if err := requireJSON(r); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(r.Body)
 	if strict {
@@ -288,6 +287,16 @@ func decodeJSON(r *http.Request, v any, strict bool) error {
 			return err
 		}
 		return galen.Errorf(galen.EINVALID, "malformed JSON: more data after the first value")
+	}
+	return nil
+}
+
+// requireJSON checks that the request's Content-Type is application/json
+// (EUNSUPPORTED if not).
+func requireJSON(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return galen.Errorf(galen.EUNSUPPORTED, "Content-Type must be application/json, not %q", r.Header.Get("Content-Type"))
 	}
 	return nil
 }
