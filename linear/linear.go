@@ -94,7 +94,7 @@ func (m *Model) Infer(ctx context.Context, inputs []galen.Tensor) ([]galen.Tenso
 	if in.Datatype != galen.DatatypeFP32 && in.Datatype != galen.DatatypeFP64 {
 		return nil, galen.Errorf(galen.EINVALID, "input %q: datatype %s, want FP32 or FP64", m.Input, in.Datatype)
 	}
-	if len(in.Shape) != 2 || in.Shape[1] != int64(m.Features) || int64(len(in.Floats)) != in.Shape[0]*in.Shape[1] {
+	if len(in.Shape) != 2 || in.Shape[0] < 0 || in.Shape[1] != int64(m.Features) || int64(len(in.Floats)) != in.Shape[0]*in.Shape[1] {
 		return nil, galen.Errorf(galen.EINVALID, "input %q: shape %v, want [batch, %d]", m.Input, in.Shape, m.Features)
 	}
 	if err := ctx.Err(); err != nil {

@@ -113,6 +113,8 @@ func TestLoadInfer(t *testing.T) {
 		{"no input", nil, `want exactly one input tensor "x"`},
 		{"wrong name", []galen.Tensor{{Name: "z", Datatype: "FP64", Shape: []int64{1, 2}, Floats: []float64{1, 2}}}, `want exactly one input tensor "x"`},
 		{"wrong width", []galen.Tensor{{Name: "x", Datatype: "FP64", Shape: []int64{1, 3}, Floats: []float64{1, 2, 3}}}, `shape [1 3], want [batch, 2]`},
+		// -(2^63-1) * 2 wraps to 2: the element count alone would let it through.
+		{"negative batch", []galen.Tensor{{Name: "x", Datatype: "FP64", Shape: []int64{-9223372036854775807, 2}, Floats: []float64{1, 2}}}, `want [batch, 2]`},
 		{"wrong type", []galen.Tensor{{Name: "x", Datatype: "INT64", Shape: []int64{1, 2}, Ints: []int64{1, 2}}}, `datatype INT64`},
 	}
 	for _, tt := range bad {
