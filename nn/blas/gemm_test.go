@@ -23,6 +23,39 @@ func TestSgemmStrided(t *testing.T) {
 	}
 }
 
+// TestSgemmLongDot checks products large enough to be split across
+// threads but with fewer rows (or columns) than threads: splitGemm once cut
+// them into empty pieces and never returned.
+func TestSgemmLongDot(t *testing.T) {
+	SetThreads(2)
+	const k = parMin
+	tests := []struct {
+		name string
+		m, n int
+	}{
+		{"1x1", 1, 1},
+		{"1x2", 1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := make([]float32, tt.m*k), make([]float32, k*tt.n)
+			for i := range a {
+				a[i] = 1
+			}
+			for i := range b {
+				b[i] = 0.5
+			}
+			c := make([]float32, tt.m*tt.n)
+			Sgemm(false, false, tt.m, tt.n, k, 1, a, k, b, tt.n, 0, c, tt.n)
+			for i, v := range c {
+				if want := float32(k) / 2; math.Abs(float64(v-want)) > 1e-3*float64(want) {
+					t.Errorf("c[%d] = %v, want %v", i, v, want)
+				}
+			}
+		})
+	}
+}
+
 func TestSgemmBetaZeroClearsNaN(t *testing.T) {
 	a := []float32{1, 2}
 	c := []float32{float32(math.NaN())}

@@ -22,7 +22,8 @@ func splitGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	}
 	var wg sync.WaitGroup
 	if m >= n {
-		step := (m/w + mr - 1) / mr * mr
+		// At least one micro-tile: m/w is 0 when m < w.
+		step := max((m/w+mr-1)/mr*mr, mr)
 		for i0 := 0; i0 < m; i0 += step {
 			rows := min(step, m-i0)
 			ao := i0 * lda
@@ -32,7 +33,7 @@ func splitGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 			wg.Go(func() { part(rows, n, a[ao:], b, c[i0*ldc:]) })
 		}
 	} else {
-		step := (n/w + nr - 1) / nr * nr
+		step := max((n/w+nr-1)/nr*nr, nr)
 		for j0 := 0; j0 < n; j0 += step {
 			cols := min(step, n-j0)
 			bo := j0
