@@ -59,8 +59,4 @@ func init() { threads.Store(2) }
 
 // SetThreads sets how many threads one Sgemm call may use (default 2, the
 // core count Galen is sized for). Values below 1 mean 1.
-func SetThreads(n int) {
-	n = max(n, 1)
-	threads.Store(int32(n))
-	setThreads(n)
-}
+func SetThreads(n int) { threads.Store(int32(max(n, 1))) }

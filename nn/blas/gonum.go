@@ -34,5 +34,3 @@ func gonumSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	}
 	impl.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
-
-func setThreads(int) {}

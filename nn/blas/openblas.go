@@ -20,8 +20,6 @@ const backend = "openblas"
 // most of the transformer inference benchmark in sched_yield.
 func init() { C.openblas_set_num_threads(1) }
 
-func setThreads(int) {}
-
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	splitGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, func(m, n int, a, b, c []float32) {
 		cblasSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
