@@ -282,7 +282,7 @@ func (c *converter) time(path string, o *fhir.Observation) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		c.warn(fhir.CodeValue, p, "%q has no time of day: observation ignored", s)
+		c.warn(fhir.CodeValue, p, "the effective time has no time of day: observation ignored")
 		return time.Time{}, false
 	}
 	return t, true
@@ -308,7 +308,7 @@ func (c *converter) value(path string, code Code, at time.Time, q *fhir.Quantity
 			return false
 		}
 		if q.Comparator != "" {
-			c.warn(fhir.CodeValue, path+".valueQuantity.comparator", "%s value %s%g used as %g", code.Variable, q.Comparator, *q.Value, *q.Value)
+			c.warn(fhir.CodeValue, path+".valueQuantity.comparator", "%s value with comparator %q used as the number given", code.Variable, truncate(q.Comparator, 2))
 		}
 		v = conv
 	case q != nil:
@@ -380,7 +380,7 @@ func (c *converter) finish() (*Result, error) {
 		stay.Observations = append(stay.Observations, outcome.Observation{Minutes: m, Parameter: p.variable, Value: p.value})
 	}
 	if before > 0 {
-		c.warn(fhir.CodeValue, "Bundle.entry", "%d observation(s) before the admission time %s ignored", before, adm.UTC().Format(time.RFC3339))
+		c.warn(fhir.CodeValue, "Bundle.entry", "%d observation(s) before the admission time ignored", before)
 	}
 	res := &Result{Stay: stay, Admission: adm, Basis: c.basis}
 	if p := c.patient; p != nil {
@@ -394,7 +394,7 @@ func (c *converter) finish() (*Result, error) {
 			stay.Descriptors["Gender"] = 1
 		case "":
 		default:
-			c.warn(fhir.CodeValue, c.patPath+".gender", "gender %q has no PhysioNet 2012 value; treated as missing", p.Gender)
+			c.warn(fhir.CodeValue, c.patPath+".gender", "the gender has no PhysioNet 2012 value; treated as missing")
 		}
 		if _, ok := stay.Descriptors["Age"]; !ok && p.BirthDate != "" && !adm.IsZero() {
 			if age, ok := ageAt(p.BirthDate, adm); ok {

@@ -246,6 +246,12 @@ func TestFromBundleProblems(t *testing.T) {
 				if i.Path == tt.wantPath && strings.Contains(i.Message, tt.wantMsg) {
 					found = true
 				}
+				// Issues name elements, never the patient's values or dates.
+				for _, v := range []string{"2012-05-01", "0.01", `"other"`} {
+					if strings.Contains(i.Message, v) {
+						t.Errorf("issue %q repeats the patient's value %s", i.Message, v)
+					}
+				}
 			}
 			if !found {
 				t.Errorf("no issue at %s containing %q in\n%s", tt.wantPath, tt.wantMsg, issueText(issues))
