@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/galenhealth/galen"
@@ -192,23 +194,9 @@ func shapeFits(got, want []int64) bool {
 }
 
 func specList(ts []galen.TensorSpec) string {
-	s := ""
+	parts := make([]string, len(ts))
 	for i, t := range ts {
-		if i > 0 {
-			s += ", "
-		}
-		s += strconv.Quote(t.Name) + " " + t.Datatype + " " + shapeString(t.Shape)
+		parts[i] = fmt.Sprintf("%q %s %v", t.Name, t.Datatype, t.Shape)
 	}
-	return s
-}
-
-func shapeString(shape []int64) string {
-	s := "["
-	for i, d := range shape {
-		if i > 0 {
-			s += " "
-		}
-		s += strconv.FormatInt(d, 10)
-	}
-	return s + "]"
+	return strings.Join(parts, ", ")
 }
