@@ -44,8 +44,9 @@ type APIKey struct {
 
 // KeyService stores API keys.
 type KeyService interface {
-	// CreateAPIKey stores k (ID, Role, Prefix and Hash must be set). EINVALID
-	// for an unknown role, ECONFLICT for a duplicate id or hash.
+	// CreateAPIKey stores k (ID, Role, Prefix and Hash must be set), setting
+	// CreatedAt if it is zero. EINVALID if k fails APIKey.Validate,
+	// ECONFLICT for a duplicate id or hash.
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// FindAPIKeyByHash returns the key, revoked or not. ENOTFOUND if absent.
 	FindAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)

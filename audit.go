@@ -35,8 +35,10 @@ type AuditFilter struct {
 
 // AuditService is the append-only audit log: events are never updated or deleted.
 type AuditService interface {
-	// CreateAuditEvent appends e, setting e.ID.
+	// CreateAuditEvent appends e, setting e.ID, and e.Time if it is zero.
+	// EINTERNAL if the event could not be stored.
 	CreateAuditEvent(ctx context.Context, e *AuditEvent) error
-	// FindAuditEvents returns matching events, newest first, and their total count.
+	// FindAuditEvents returns matching events, newest first, and their total
+	// count before Offset and Limit. EINVALID for a bad filter.
 	FindAuditEvents(ctx context.Context, filter AuditFilter) ([]*AuditEvent, int, error)
 }

@@ -52,7 +52,8 @@ type Alias struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// ModelFilter selects models in FindModels. Zero fields match everything.
+// ModelFilter selects models in FindModels. Zero fields match everything; a
+// Limit of 0 means no limit; a negative Offset or Limit is EINVALID.
 type ModelFilter struct {
 	Name   *string
 	Task   *string
@@ -64,7 +65,8 @@ type ModelFilter struct {
 type ModelService interface {
 	// FindModelByName returns ENOTFOUND if there is no such model.
 	FindModelByName(ctx context.Context, name string) (*Model, error)
-	// FindModels returns the matching models ordered by name, and their total count.
+	// FindModels returns the matching models ordered by name, and their total
+	// count before Offset and Limit. EINVALID for a bad filter.
 	FindModels(ctx context.Context, filter ModelFilter) ([]*Model, int, error)
 	// CreateModel sets m.ID and timestamps. Returns EINVALID for a bad name
 	// and ECONFLICT if the name is taken.
@@ -81,6 +83,7 @@ type ModelService interface {
 	// alias name. ENOTFOUND if absent.
 	FindModelVersion(ctx context.Context, model, version string) (*ModelVersion, error)
 	// FindModelVersions returns all versions of a model, oldest first.
+	// ENOTFOUND if there is no such model.
 	FindModelVersions(ctx context.Context, model string) ([]*ModelVersion, error)
 	// LoadArtifact returns the version's artifact after checking its SHA-256.
 	// A mismatch returns EINTERNAL and the bytes are not returned.
@@ -90,8 +93,10 @@ type ModelService interface {
 	// model or version does not exist; EINVALID for a numeric alias name.
 	SetAlias(ctx context.Context, model, alias string, version int) (*Alias, error)
 	// RollbackAlias moves alias back to the version it pointed at before its
-	// last move. ENOTFOUND if the alias has no earlier version.
+	// last move. ENOTFOUND if the model, the alias or an earlier version is
+	// missing.
 	RollbackAlias(ctx context.Context, model, alias string) (*Alias, error)
 	// FindAliases returns the current aliases of a model, ordered by name.
+	// ENOTFOUND if there is no such model.
 	FindAliases(ctx context.Context, model string) ([]*Alias, error)
 }
