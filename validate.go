@@ -58,6 +58,16 @@ func ValidateAliasName(name string) error {
 // same rule).
 func ValidText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
+// StorableText returns s made valid text: invalid UTF-8 becomes U+FFFD and
+// NUL bytes are dropped. Stores use it where text must be kept whatever the
+// caller sent, as in audit events.
+func StorableText(s string) string {
+	if ValidText(s) {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}
+
 // textProblems names the fields, given as name-value pairs, whose values are
 // not valid text.
 func textProblems(nameValues ...string) []string {

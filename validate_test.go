@@ -320,3 +320,26 @@ func FuzzNames(f *testing.F) {
 		}
 	})
 }
+
+func TestStorableText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"valid", "héllo", "héllo"},
+		{"nul dropped", "a\x00b", "ab"},
+		{"bad utf-8 replaced", "a\xffb", "a\uFFFDb"},
+		{"both", "\x00\xfe\xff", "\uFFFD"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := galen.StorableText(tt.in)
+			if got != tt.want {
+				t.Errorf("StorableText(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if !galen.ValidText(got) {
+				t.Errorf("StorableText(%q) = %q is not valid text", tt.in, got)
+			}
+		})
+	}
+}

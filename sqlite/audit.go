@@ -19,9 +19,9 @@ func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 	// Whatever a caller sent must not stop the event from being recorded:
 	// text that cannot be stored is repaired, and e shows what was stored.
 	for _, s := range []*string{&e.KeyID, &e.Method, &e.Route, &e.Model, &e.InputSHA256} {
-		*s = storableText(*s)
+		*s = galen.StorableText(*s)
 	}
-	e.Role = galen.Role(storableText(string(e.Role)))
+	e.Role = galen.Role(galen.StorableText(string(e.Role)))
 	t := e.Time.UTC().Truncate(time.Microsecond)
 	if e.Time.IsZero() {
 		t = db.stamp()
@@ -232,13 +232,4 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 		return nil, 0, internal("find audit events", err)
 	}
 	return events, total, nil
-}
-
-// storableText replaces invalid UTF-8 with U+FFFD and drops NUL bytes, so
-// that any text can be stored (see galen.ValidText).
-func storableText(s string) string {
-	if galen.ValidText(s) {
-		return s
-	}
-	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
