@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -106,8 +109,8 @@ func printMetrics(w io.Writer, label string, m outcome.Metrics) {
 }
 
 func reportUnknown(w io.Writer, r outcome.ReadReport) {
-	for k, n := range r.Unknown {
-		fmt.Fprintf(w, "warning: unknown parameter %q: %d lines ignored\n", k, n)
+	for _, k := range slices.Sorted(maps.Keys(r.Unknown)) {
+		fmt.Fprintf(w, "warning: unknown parameter %q: %d lines ignored\n", k, r.Unknown[k])
 	}
 }
 
@@ -180,7 +183,7 @@ func runEvalOutcome(ctx context.Context, cli *CLI, args []string) error {
 
 // jsonNum maps NaN (e.g. AUROC without deaths) to null.
 func jsonNum(x float64) any {
-	if x != x {
+	if math.IsNaN(x) {
 		return nil
 	}
 	return x
