@@ -19,7 +19,7 @@ func (db *DB) FindModelByName(ctx context.Context, name string) (*galen.Model, e
 	if !galen.ValidName(name) {
 		return nil, galen.Errorf(galen.ENOTFOUND, "model %q not found", name)
 	}
-	ms, _, err := db.findModels(ctx, galen.ModelFilter{Name: &name})
+	ms, _, err := db.FindModels(ctx, galen.ModelFilter{Name: &name})
 	if err != nil {
 		return nil, err
 	}
@@ -32,10 +32,6 @@ func (db *DB) FindModelByName(ctx context.Context, name string) (*galen.Model, e
 // FindModels returns the models matching filter, ordered by name, and their
 // total count before offset and limit.
 func (db *DB) FindModels(ctx context.Context, filter galen.ModelFilter) ([]*galen.Model, int, error) {
-	return db.findModels(ctx, filter)
-}
-
-func (db *DB) findModels(ctx context.Context, filter galen.ModelFilter) ([]*galen.Model, int, error) {
 	if err := filter.Validate(); err != nil {
 		return nil, 0, err
 	}
