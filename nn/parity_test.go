@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/galenhealth/galen/nn/safetensors"
@@ -94,7 +95,7 @@ func (g *golden) loadParams(m Module) {
 	g.tb.Helper()
 	sub := &safetensors.File{Tensors: map[string]safetensors.Tensor{}}
 	for name, t := range g.f.Tensors {
-		if n, ok := cutPrefix(name, "param."); ok {
+		if n, ok := strings.CutPrefix(name, "param."); ok {
 			sub.Tensors[n] = t
 		}
 	}
@@ -105,13 +106,6 @@ func (g *golden) loadParams(m Module) {
 	if err := sub.Assign(targets); err != nil {
 		g.tb.Fatalf("%s: %v", g.name, err)
 	}
-}
-
-func cutPrefix(s, p string) (string, bool) {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):], true
-	}
-	return "", false
 }
 
 // compare checks got against want elementwise: |got-want| <= ATol + RTol·|want|.
