@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -40,10 +41,7 @@ type Config struct {
 }
 
 // configFlags registers every serve flag on fs with its GALEN_* default.
-func (c *CLI) configFlags(cfg *Config, fs interface {
-	StringVar(*string, string, string, string)
-	Func(string, string, func(string) error)
-}) error {
+func (c *CLI) configFlags(cfg *Config, fs *flag.FlagSet) error {
 	var errs []error
 	envInt := func(key string, def int64) int64 {
 		s := c.env(key, "")
