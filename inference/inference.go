@@ -78,7 +78,6 @@ type Manager struct {
 
 	resolved map[resolveKey]resolution // recent Resolve answers
 	forgets  uint64                    // Forget calls, so that a racing Resolve keeps nothing stale
-	now      func() time.Time
 }
 
 type resolveKey struct{ model, version string }
@@ -110,7 +109,6 @@ func NewManager(models galen.ModelService, loaders map[string]galen.Loader, cfg 
 		cache:    make(map[string]*entry),
 		queues:   make(map[string]*queue),
 		resolved: make(map[resolveKey]resolution),
-		now:      time.Now,
 	}
 }
 
@@ -153,7 +151,7 @@ func (m *Manager) Resolve(ctx context.Context, model, version string) (*galen.Mo
 		return m.resolve(ctx, model, version)
 	}
 	k := resolveKey{model, version}
-	now := m.now()
+	now := time.Now()
 	m.mu.Lock()
 	r, ok := m.resolved[k]
 	gen := m.forgets
