@@ -454,30 +454,41 @@ func (d *decoder) instant(path string, obj map[string]any, key string) string {
 }
 
 // temporal reads an optional string element and checks it with valid;
-// what names the FHIR type (and an example) in the issue.
+// what names the FHIR type (and an example) in the issue, which never
+// repeats the value: it may be a birth date.
 func (d *decoder) temporal(path string, obj map[string]any, key string, valid func(string) bool, what string) string {
 	s := d.str(path, obj, key, false)
 	if s != "" && !valid(s) {
-		d.add(CodeValue, join(path, key), "%q is not a FHIR %s", s, what)
+		d.add(CodeValue, join(path, key), "not a FHIR %s", what)
 		return ""
 	}
 	return s
 }
 
-// decimal reads a JSON number into a float64.
-func (d *decoder) decimal(path string, obj map[string]any, key string, required bool) *float64 {
+// number reads a JSON number element as written.
+func (d *decoder) number(path string, obj map[string]any, key string, required bool) (json.Number, bool) {
 	v, ok := d.get(path, obj, key, required)
 	if !ok {
-		return nil
+		return "", false
 	}
 	n, isNum := v.(json.Number)
 	if !isNum {
 		d.add(CodeStructure, join(path, key), "must be a JSON number, got %s", jsonType(v))
+		return "", false
+	}
+	return n, true
+}
+
+// decimal reads a JSON number into a float64. Issues about numbers never
+// repeat them: they are usually a patient's values.
+func (d *decoder) decimal(path string, obj map[string]any, key string, required bool) *float64 {
+	n, ok := d.number(path, obj, key, required)
+	if !ok {
 		return nil
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		d.add(CodeValue, join(path, key), "number %s is out of range", n)
+		d.add(CodeValue, join(path, key), "the number is out of range")
 		return nil
 	}
 	return &f
@@ -485,18 +496,13 @@ func (d *decoder) decimal(path string, obj map[string]any, key string, required 
 
 // integer reads a JSON number that must be a whole number.
 func (d *decoder) integer(path string, obj map[string]any, key string) *int64 {
-	v, ok := d.get(path, obj, key, false)
+	n, ok := d.number(path, obj, key, false)
 	if !ok {
-		return nil
-	}
-	n, isNum := v.(json.Number)
-	if !isNum {
-		d.add(CodeStructure, join(path, key), "must be a JSON number, got %s", jsonType(v))
 		return nil
 	}
 	i, err := strconv.ParseInt(string(n), 10, 32)
 	if err != nil {
-		d.add(CodeValue, join(path, key), "%s is not a 32-bit integer", n)
+		d.add(CodeValue, join(path, key), "not a 32-bit integer")
 		return nil
 	}
 	return &i

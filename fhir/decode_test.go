@@ -135,6 +135,12 @@ func TestDecodeErrors(t *testing.T) {
 				if i.Severity != fhir.SeverityError || i.Code == "" || i.Message == "" {
 					t.Errorf("incomplete issue %+v", i)
 				}
+				// Dates and numbers may be a patient's; issues never repeat them.
+				for _, v := range []string{"1958", "1e999", "08:07"} {
+					if strings.Contains(i.Message, v) {
+						t.Errorf("issue %q repeats the input value %s", i.Message, v)
+					}
+				}
 			}
 			if !reflect.DeepEqual(paths, tt.wantPaths) {
 				t.Errorf("paths = %q, want %q\n%v", paths, tt.wantPaths, err)

@@ -21,7 +21,7 @@ func ExampleDecodeBundle() {
 		}
 	}
 	// Output:
-	// Bundle.entry[0].resource.effectiveDateTime: "2012-05-01T08:07:00" is not a FHIR dateTime (e.g. 2012-05-01T08:30:00Z; a time needs a zone)
+	// Bundle.entry[0].resource.effectiveDateTime: not a FHIR dateTime (e.g. 2012-05-01T08:30:00Z; a time needs a zone)
 	// Bundle.entry[0].resource.valueQuantity.value: must be a JSON number, got a string
 	// Bundle.entry[1].resource.resourceType: unknown resourceType "Observaton" (not an R4 resource)
 }
