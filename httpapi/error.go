@@ -41,11 +41,8 @@ func errorStatus(code string) int {
 // {"error": "..."}. Internal errors are logged with the request id; their
 // text never reaches the caller.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		err = galen.Errorf(galen.ETOOLARGE, "request body is over the %d-byte limit", mbe.Limit)
-	case galen.ErrorCode(err) == galen.EINTERNAL && errors.Is(err, context.Canceled):
+	err = tooLarge(err)
+	if galen.ErrorCode(err) == galen.EINTERNAL && errors.Is(err, context.Canceled) {
 		err = galen.WrapError(galen.EUNAVAILABLE, "request cancelled", err)
 	}
 	code := galen.ErrorCode(err)
@@ -61,6 +58,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="galen"`)
 	}
 	_ = writeJSON(w, status, api.Error{Error: galen.ErrorMessage(err)})
+}
+
+// tooLarge turns a body that went over the limit into ETOOLARGE; other
+// errors pass through.
+func tooLarge(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return galen.Errorf(galen.ETOOLARGE, "request body is over the %d-byte limit", mbe.Limit)
+	}
+	return err
 }
 
 // writeJSON answers with v as JSON.

@@ -133,10 +133,7 @@ func problemsFrom(is []fhir.Issue) []Problem {
 // OperationOutcome; other callers, and server-side failures, get the
 // server's usual JSON error.
 func (s *Server) answerError(w http.ResponseWriter, r *http.Request, speaksFHIR bool, err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		err = galen.Errorf(galen.ETOOLARGE, "request body is over the %d-byte limit", mbe.Limit)
-	}
+	err = tooLarge(err)
 	var fe *fhir.Error
 	switch {
 	case errors.As(err, &fe) && speaksFHIR:
