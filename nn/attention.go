@@ -83,8 +83,8 @@ func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) 
 	}
 	parallelFor(bh, 4*ss*dh, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			bi, hi := i/heads, i%heads
-			q := qkv.Data[bi*s*d3+hi*dh:]
+			bi, hd := i/heads, i%heads // batch and head
+			q := qkv.Data[bi*s*d3+hd*dh:]
 			P := probs[i*ss : (i+1)*ss]
 			blas.Sgemm(false, true, s, s, dh, 1, q, d3, q[d:], d3, 0, P, s)
 			var pad []bool
@@ -99,7 +99,7 @@ func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) 
 				U = used[i*ss : (i+1)*ss]
 				mask.apply(uint64(i), U, P, false)
 			}
-			blas.Sgemm(false, false, s, dh, s, 1, U, s, q[2*d:], d3, 0, ctx.Data[bi*s*d+hi*dh:], d)
+			blas.Sgemm(false, false, s, dh, s, 1, U, s, q[2*d:], d3, 0, ctx.Data[bi*s*d+hd*dh:], d)
 		}
 	})
 	if !ctx.requiresGrad {
@@ -110,10 +110,10 @@ func (tp *Tape) selfAttention(qkv *Tensor, heads int, keyPad []bool, p float32) 
 		dP := tp.scratch(bh*ss, false)
 		parallelFor(bh, 8*ss*dh, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				bi, hi := i/heads, i%heads
-				off := bi*s*d3 + hi*dh
+				bi, hd := i/heads, i%heads
+				off := bi*s*d3 + hd*dh
 				q, gq := qkv.Data[off:], g[off:]
-				dc := ctx.Grad[bi*s*d+hi*dh:]
+				dc := ctx.Grad[bi*s*d+hd*dh:]
 				P, U, D := probs[i*ss:(i+1)*ss], used[i*ss:(i+1)*ss], dP[i*ss:(i+1)*ss]
 				blas.Sgemm(false, true, s, s, dh, 1, dc, d, q[2*d:], d3, 0, D, s)  // dU = dctx vᵀ
 				blas.Sgemm(true, false, s, dh, s, 1, U, s, dc, d, 1, gq[2*d:], d3) // dv += Uᵀ dctx
