@@ -32,20 +32,11 @@ func order(scores []float64) []int {
 	return idx
 }
 
-// AUROC returns the area under the ROC curve: the probability that a random
-// positive scores above a random negative, counting ties as one half
-// (the Mann–Whitney U statistic with mid-ranks). NaN without both classes.
-func AUROC(scores []float64, labels []bool) float64 {
-	checkLen(scores, labels)
-	pos, neg := counts(labels)
-	if pos == 0 || neg == 0 {
-		return math.NaN()
-	}
+// eachTie calls fn for each group of tied scores, from the highest score
+// down, with the score and the numbers of positives and negatives in the
+// group.
+func eachTie(scores []float64, labels []bool, fn func(score, pos, neg float64)) {
 	idx := order(scores)
-	// Walk groups of tied scores from the top; each positive beats the
-	// negatives below its group and ties half of those in it.
-	var sum float64
-	negBelow := float64(neg)
 	for i := 0; i < len(idx); {
 		j := i
 		var gp, gn float64
@@ -57,10 +48,28 @@ func AUROC(scores []float64, labels []bool) float64 {
 			}
 			j++
 		}
-		negBelow -= gn
-		sum += gp * (negBelow + gn/2)
+		fn(scores[idx[i]], gp, gn)
 		i = j
 	}
+}
+
+// AUROC returns the area under the ROC curve: the probability that a random
+// positive scores above a random negative, counting ties as one half
+// (the Mann–Whitney U statistic with mid-ranks). NaN without both classes.
+func AUROC(scores []float64, labels []bool) float64 {
+	checkLen(scores, labels)
+	pos, neg := counts(labels)
+	if pos == 0 || neg == 0 {
+		return math.NaN()
+	}
+	// Walk groups of tied scores from the top; each positive beats the
+	// negatives below its group and ties half of those in it.
+	var sum float64
+	negBelow := float64(neg)
+	eachTie(scores, labels, func(_, gp, gn float64) {
+		negBelow -= gn
+		sum += gp * (negBelow + gn/2)
+	})
 	return sum / (float64(pos) * float64(neg))
 }
 
@@ -74,23 +83,13 @@ func AveragePrecision(scores []float64, labels []bool) float64 {
 	if pos == 0 {
 		return math.NaN()
 	}
-	idx := order(scores)
 	var tp, fp, ap, prevRecall float64
-	for i := 0; i < len(idx); {
-		j := i
-		for j < len(idx) && scores[idx[j]] == scores[idx[i]] {
-			if labels[idx[j]] {
-				tp++
-			} else {
-				fp++
-			}
-			j++
-		}
+	eachTie(scores, labels, func(_, gp, gn float64) {
+		tp, fp = tp+gp, fp+gn
 		recall := tp / float64(pos)
 		ap += (recall - prevRecall) * tp / (tp + fp)
 		prevRecall = recall
-		i = j
-	}
+	})
 	return ap
 }
 
@@ -155,25 +154,14 @@ func BestEvent1Threshold(scores []float64, labels []bool) (threshold, event1 flo
 	if pos == 0 || len(scores) == 0 {
 		return math.NaN(), math.NaN()
 	}
-	idx := order(scores)
 	best, bestT := -1.0, math.Inf(1)
 	var tp, fp float64
-	for i := 0; i < len(idx); {
-		j := i
-		for j < len(idx) && scores[idx[j]] == scores[idx[i]] {
-			if labels[idx[j]] {
-				tp++
-			} else {
-				fp++
-			}
-			j++
+	eachTie(scores, labels, func(score, gp, gn float64) {
+		tp, fp = tp+gp, fp+gn
+		if e := math.Min(tp/float64(pos), tp/(tp+fp)); e > best {
+			best, bestT = e, score
 		}
-		e := math.Min(tp/float64(pos), tp/(tp+fp))
-		if e > best {
-			best, bestT = e, scores[idx[i]]
-		}
-		i = j
-	}
+	})
 	return bestT, best
 }
 
