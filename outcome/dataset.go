@@ -142,9 +142,12 @@ type Dataset struct {
 }
 
 // Positives returns the number of deaths.
-func (d *Dataset) Positives() int {
+func (d *Dataset) Positives() int { return countDeaths(d.Deaths) }
+
+// countDeaths returns how many of deaths are true.
+func countDeaths(deaths []bool) int {
 	n := 0
-	for _, y := range d.Deaths {
+	for _, y := range deaths {
 		if y {
 			n++
 		}

@@ -32,10 +32,6 @@ func Evaluate(risks []float64, deaths []bool, threshold float64) Metrics {
 	m.AUROCCI[0], m.AUROCCI[1] = evaluation.BootstrapCI(risks, deaths, evaluation.AUROC, 1000, 0.95, 1)
 	event1 := func(s []float64, y []bool) float64 { return evaluation.Event1(s, y, threshold) }
 	m.Event1CI[0], m.Event1CI[1] = evaluation.BootstrapCI(risks, deaths, event1, 1000, 0.95, 1)
-	for _, y := range deaths {
-		if y {
-			m.Deaths++
-		}
-	}
+	m.Deaths = countDeaths(deaths)
 	return m
 }

@@ -111,12 +111,7 @@ func trainTrees(ctx context.Context, X [][]float64, y []bool, vaX [][]float64, v
 			bin[i][f] = uint8(b)
 		}
 	}
-	pos := 0.0
-	for _, v := range y {
-		if v {
-			pos++
-		}
-	}
+	pos := float64(countDeaths(y))
 	m := &Trees{Base: math.Log(pos / (float64(n) - pos)), Rate: tc.Rate}
 	z := make([]float64, n)
 	for i := range z {

@@ -30,7 +30,7 @@ func TestTreesLearnInteraction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if auc := evaluation.AUROC(treeLogits(m, vX), vY); auc < 0.85 || rounds == 0 {
+	if auc := evaluation.AUROC(logits(m, vX), vY); auc < 0.85 || rounds == 0 {
 		t.Errorf("validation AUROC %.3f after %d rounds; want > 0.85", auc, rounds)
 	}
 	if err := m.check(3); err != nil {

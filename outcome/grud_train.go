@@ -22,12 +22,7 @@ func trainGRUD(ctx context.Context, trS []*Series, trY []bool, vaS []*Series, va
 	g := NewGRUD(trS[0].F, tc.Hidden, len(trS[0].Static), tc.Seed)
 	params := g.Parameters()
 	opt := nn.NewAdamW(params, nn.AdamWConfig{LR: tc.LR, WeightDecay: 1e-4})
-	pos := 0
-	for _, y := range trY {
-		if y {
-			pos++
-		}
-	}
+	pos := countDeaths(trY)
 	info := grudInfo{posWeight: float64(len(trY)-pos) / float64(pos), valAUROC: -1}
 	pw := []float32{float32(info.posWeight)}
 	tp := nn.NewTape()

@@ -119,20 +119,6 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		return nil, nil, galen.Errorf(galen.EINVALID, "outcome: %d stays but %d labels", len(d.Stays), len(d.Deaths))
 	}
 	tr, va, te := Split(d.Deaths, tc.Seed)
-	for _, part := range []struct {
-		name string
-		ix   []int
-	}{{"training", tr}, {"validation", va}, {"test", te}} {
-		pos := 0
-		for _, i := range part.ix {
-			if d.Deaths[i] {
-				pos++
-			}
-		}
-		if pos == 0 || pos == len(part.ix) {
-			return nil, nil, galen.Errorf(galen.EINVALID, "outcome: the %s split needs deaths and survivors; give more stays", part.name)
-		}
-	}
 	pick := func(ix []int) ([]*Stay, []bool) {
 		s, y := make([]*Stay, len(ix)), make([]bool, len(ix))
 		for k, i := range ix {
@@ -143,6 +129,14 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 	trS, trY := pick(tr)
 	vaS, vaY := pick(va)
 	teS, teY := pick(te)
+	for _, part := range []struct {
+		name string
+		y    []bool
+	}{{"training", trY}, {"validation", vaY}, {"test", teY}} {
+		if pos := countDeaths(part.y); pos == 0 || pos == len(part.y) {
+			return nil, nil, galen.Errorf(galen.EINVALID, "outcome: the %s split needs deaths and survivors; give more stays", part.name)
+		}
+	}
 	cfg := tc.Config
 	norm := FitNormalizer(trS, cfg)
 	cleanAll := func(ss []*Stay) []cleaned {
@@ -179,7 +173,7 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		if err != nil {
 			return nil, nil, err
 		}
-		if auc := evaluation.AUROC(logitsLR(m, vaX), vaY); auc > bestAUC {
+		if auc := evaluation.AUROC(logits(m, vaX), vaY); auc > bestAUC {
 			bestAUC, lr, rep.Lambda = auc, m, lambda
 		}
 	}
@@ -187,7 +181,7 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 	if tc.Log != nil {
 		tc.Log.Info("outcome baseline trained", "lambda", rep.Lambda, "val_auroc", bestAUC)
 	}
-	vaZL, teZL := logitsLR(lr, vaX), logitsLR(lr, teX)
+	vaZL, teZL := logits(lr, vaX), logits(lr, teX)
 	var vaZT, teZT []float64
 	var trees *Trees
 	if !tc.NoTrees {
@@ -196,7 +190,7 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 		if err != nil {
 			return nil, nil, err
 		}
-		vaZT, teZT = treeLogits(trees, vaX), treeLogits(trees, teX)
+		vaZT, teZT = logits(trees, vaX), logits(trees, teX)
 		progress(Progress{Stage: "trees", ValAUROC: evaluation.AUROC(vaZT, vaY)})
 	}
 
@@ -312,13 +306,7 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 	// validation stays (FP = FN, so sensitivity = positive predictivity);
 	// the threshold that maximises validation Event-1 is noisier and is
 	// reported for comparison only.
-	prevalence := 0.0
-	for _, y := range trY {
-		if y {
-			prevalence++
-		}
-	}
-	prevalence /= float64(len(trY))
+	prevalence := float64(countDeaths(trY)) / float64(len(trY))
 	a.Threshold = evaluation.ThresholdForRate(vaR, prevalence)
 	a.LowCut = math.Min(evaluation.ThresholdForSensitivity(vaR, vaY, 0.9), a.Threshold)
 	a.Validation = Evaluate(vaR, vaY, a.Threshold)
@@ -354,15 +342,8 @@ func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, er
 // defaultTrees is the tree configuration, fixed before looking at any split.
 var defaultTrees = treeConfig{Rounds: 400, Rate: 0.05, Depth: 3, MinLeaf: 5, Lambda: 1, Subsample: 0.8, Bins: 32}
 
-func treeLogits(m *Trees, X [][]float64) []float64 {
-	z := make([]float64, len(X))
-	for i, x := range X {
-		z[i] = m.Logit(x)
-	}
-	return z
-}
-
-func logitsLR(m *Logistic, X [][]float64) []float64 {
+// logits returns m's logit for each row of X (the baseline or the trees).
+func logits(m interface{ Logit([]float64) float64 }, X [][]float64) []float64 {
 	z := make([]float64, len(X))
 	for i, x := range X {
 		z[i] = m.Logit(x)
