@@ -70,11 +70,11 @@ func cdsProblems(w http.ResponseWriter, err error) error {
 	return writeJSON(w, http.StatusBadRequest, problemsBody(ps))
 }
 
-// errPrefetch marks a request the service cannot answer because data it
+// prefetchError marks a request the service cannot answer because data it
 // needs was not prefetched and it will not fetch it: HTTP 412, per the spec.
-type errPrefetch struct{ msg string }
+type prefetchError struct{ msg string }
 
-func (e *errPrefetch) Error() string { return e.msg }
+func (e *prefetchError) Error() string { return e.msg }
 
 func (s *Server) cdsHandler(svc cdsService) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -95,7 +95,7 @@ func (s *Server) cdsHandler(svc cdsService) func(w http.ResponseWriter, r *http.
 		}
 		resp, err := svc.Answer(s, r, req)
 		var (
-			pe *errPrefetch
+			pe *prefetchError
 			fe *fhir.Error
 		)
 		switch {
@@ -172,7 +172,7 @@ func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cd
 		if req.FHIRServer != "" {
 			msg = "prefetch \"observations\" is missing; this service does not fetch from FHIR servers, so send the prefetch"
 		}
-		return nil, &errPrefetch{msg}
+		return nil, &prefetchError{msg}
 	}
 	bundle, err := fhir.DecodeBundle(obs)
 	if err != nil {
@@ -279,13 +279,7 @@ func riskCard(p outcome.Prediction, label string, warnings []string) cdshooks.Ca
 	}
 	if len(warnings) > 0 {
 		d.WriteString("\nData notes:\n")
-		for i, w := range warnings {
-			if i == 8 {
-				fmt.Fprintf(&d, "- and %d more\n", len(warnings)-i)
-				break
-			}
-			fmt.Fprintf(&d, "- %s\n", w)
-		}
+		writeBullets(&d, warnings, 8)
 	}
 	d.WriteString("\nTrained on PhysioNet/CinC 2012 ICU stays; a decision aid, not a diagnosis.")
 	return cdshooks.Card{
@@ -310,16 +304,26 @@ func issuesMarkdown(err error) string {
 	if !ok {
 		return ""
 	}
+	msgs := make([]string, len(fe.Issues))
+	for i, is := range fe.Issues {
+		msgs[i] = is.Message
+	}
 	var b strings.Builder
 	b.WriteString("\n\n")
-	for i, is := range fe.Issues {
-		if i == 8 {
-			fmt.Fprintf(&b, "- and %d more\n", len(fe.Issues)-i)
-			break
-		}
-		fmt.Fprintf(&b, "- %s\n", is.Message)
-	}
+	writeBullets(&b, msgs, 8)
 	return b.String()
+}
+
+// writeBullets writes the first n items as a Markdown list, then how many
+// more there are.
+func writeBullets(b *strings.Builder, items []string, n int) {
+	for i, it := range items {
+		if i == n {
+			fmt.Fprintf(b, "- and %d more\n", len(items)-i)
+			return
+		}
+		fmt.Fprintf(b, "- %s\n", it)
+	}
 }
 
 // newUUID returns a random (version 4) UUID.
