@@ -15,8 +15,11 @@ import (
 	"github.com/galenhealth/galen"
 )
 
-// Client talks to a Galen server. Errors it returns are *galen.Error with the
-// code that matches the HTTP status, so callers can use galen.ErrorCode.
+// Client talks to a Galen server. An error answer from the server is a
+// *galen.Error with the code that matches the HTTP status (see
+// CodeForStatus), an unreachable server is EUNAVAILABLE, and other failures
+// (encoding, decoding) are plain errors, which galen.ErrorCode reports as
+// EINTERNAL.
 type Client struct {
 	base *url.URL
 	key  string
