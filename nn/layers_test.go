@@ -76,6 +76,45 @@ func TestParameterNames(t *testing.T) {
 	}
 }
 
+// attentionSoftmax returns softmax(scale·scores) over the last axis of
+// scores [B·H, S, S] for h heads, with keys marked in keyPad [B·S]
+// excluded: the unfused reference for the softmax inside selfAttention.
+func (tp *Tape) attentionSoftmax(scores *Tensor, scale float32, keyPad []bool, h int) *Tensor {
+	s := scores.Shape[2]
+	rows := scores.Shape[0] * scores.Shape[1]
+	out := tp.newTensor(scores.Shape, false, scores)
+	parallelFor(rows, 20*s, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			y := out.Data[r*s : (r+1)*s]
+			copy(y, scores.Data[r*s:(r+1)*s])
+			var pad []bool
+			if keyPad != nil {
+				bi := r / (h * scores.Shape[1])
+				pad = keyPad[bi*s : (bi+1)*s]
+			}
+			maskedSoftmaxRow(y, scale, pad)
+		}
+	})
+	if out.requiresGrad {
+		tp.recordOp(out, func() {
+			gx := tp.grad(scores)
+			parallelFor(rows, 6*s, func(lo, hi int) {
+				for r := lo; r < hi; r++ {
+					y, g, d := out.Data[r*s:(r+1)*s], out.Grad[r*s:(r+1)*s], gx[r*s:(r+1)*s]
+					var dot float32
+					for j, v := range g {
+						dot += v * y[j]
+					}
+					for j, v := range g {
+						d[j] += scale * y[j] * (v - dot)
+					}
+				}
+			})
+		})
+	}
+	return out
+}
+
 // composedAttention is multi-head attention built from general ops
 // (permute, batched matmul, masked softmax): a reference for the fused
 // selfAttention op.
@@ -87,7 +126,7 @@ func composedAttention(tp *Tape, m *MultiheadAttention, x *Tensor, keyPad []bool
 	heads := tp.Permute(tp.Reshape(qkv, b, s, 3, h, dh), 2, 0, 3, 1, 4)
 	part := func(i int) *Tensor { return tp.Reshape(tp.Narrow(heads, 0, i, 1), b*h, s, dh) }
 	scores := tp.BatchMatMul(part(0), part(1), false, true)
-	attn := tp.attentionSoftmax(scores, 1/float32(math.Sqrt(float64(dh))), keyPad, b, h)
+	attn := tp.attentionSoftmax(scores, 1/float32(math.Sqrt(float64(dh))), keyPad, h)
 	ctx := tp.BatchMatMul(attn, part(2), false, false)
 	ctx = tp.Reshape(tp.Permute(tp.Reshape(ctx, b, h, s, dh), 0, 2, 1, 3), b, s, d)
 	return m.OutProj.Forward(tp, ctx)

@@ -97,7 +97,7 @@ func TestGradNNOps(t *testing.T) {
 		{name: "MaskedSoftmax", inputs: []*Tensor{x}, f: func(tp *Tape) *Tensor { return tp.Softmax(tp.MaskedFill(x, mask, float32(math.Inf(-1)))) }},
 		{name: "Dropout", inputs: []*Tensor{x}, opts: gradOpts{Train: true}, f: func(tp *Tape) *Tensor { return tp.Dropout(x, 0.3) }},
 		{name: "Dropout/layer", inputs: []*Tensor{x}, opts: gradOpts{Train: true}, f: func(tp *Tape) *Tensor { return Dropout{P: 0.5}.Forward(tp, x) }},
-		{name: "attentionSoftmax", inputs: []*Tensor{scores}, f: func(tp *Tape) *Tensor { return tp.attentionSoftmax(scores, 0.7, keyPad, 2, 2) }},
+		{name: "attentionSoftmax", inputs: []*Tensor{scores}, f: func(tp *Tape) *Tensor { return tp.attentionSoftmax(scores, 0.7, keyPad, 2) }},
 	})
 }
 
