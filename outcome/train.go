@@ -24,7 +24,7 @@ const DefaultSeed = 2012
 // TrainConfig configures Train. Zero fields take the defaults in brackets.
 type TrainConfig struct {
 	Seed    uint64 // split, initialisation, shuffling and dropout [2012]
-	Epochs  int    // GRU-D epochs at most; negative trains the baseline only [30]
+	Epochs  int    // GRU-D epochs at most; negative leaves out the GRU-D [30]
 	Members int    // GRU-D networks in the ensemble, seeds Seed, Seed+1000, ... [3]
 	NoTrees bool   // leave out the gradient-boosted trees
 	// TrainingData and DataLicense go into the model card [PhysioNet/CinC
@@ -75,7 +75,7 @@ func (tc TrainConfig) withDefaults() TrainConfig {
 
 // Progress reports where training is.
 type Progress struct {
-	Stage    string // "baseline", "grud", "calibration"
+	Stage    string // "baseline", "trees", "grud", "calibration"
 	Member   int    // GRU-D member being trained (1-based)
 	Members  int    // GRU-D members in all
 	Epoch    int    // GRU-D epochs done
@@ -109,9 +109,11 @@ type Report struct {
 }
 
 // Train splits d (stratified, 70/15/15, seeded), fits the normaliser on the
-// training split, trains the baseline and the GRU-D, calibrates on the
-// validation split, fixes the decision threshold and the risk bands there,
-// and measures everything on the test split.
+// training split, trains the baseline, the trees and the GRU-D (choosing
+// the baseline's L2 strength, the tree rounds and the GRU-D epoch on the
+// validation split), calibrates and blends on the validation split, fixes
+// the decision threshold and the risk bands there, and measures everything
+// on the test split.
 func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, error) {
 	start := time.Now()
 	tc = tc.withDefaults()

@@ -11,7 +11,7 @@ import (
 
 var (
 	trainBuiltin = flag.Bool("train-builtin", false, "train on all of set A and rewrite icu-mortality.json (minutes)")
-	trainEpochs  = flag.Int("train-epochs", 0, "GRU-D epochs for -train-builtin (0 = default, <0 = baseline only)")
+	trainEpochs  = flag.Int("train-epochs", 0, "GRU-D epochs for -train-builtin (0 = default, <0 = no GRU-D)")
 	trainSeed    = flag.Uint64("train-seed", DefaultSeed, "seed for -train-builtin")
 	trainHidden  = flag.Int("train-hidden", 0, "GRU-D hidden size for -train-builtin (0 = default)")
 	trainLR      = flag.Float64("train-lr", 0, "GRU-D learning rate for -train-builtin (0 = default)")
