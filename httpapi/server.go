@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/api"
 	"github.com/galenhealth/galen/inference"
 )
 
@@ -143,14 +144,8 @@ func (s *Server) unmatched(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r)
 			return
 		}
-		status := errorStatus(galen.ErrorCode(err))
-		if probe.status == http.StatusMethodNotAllowed {
-			status = http.StatusMethodNotAllowed
-		}
-		s.metrics.requests.WithLabelValues("unmatched", r.Method, strconv.Itoa(status)).Inc()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": galen.ErrorMessage(err)})
+		s.metrics.requests.WithLabelValues("unmatched", r.Method, strconv.Itoa(probe.status)).Inc()
+		_ = writeJSON(w, probe.status, api.Error{Error: galen.ErrorMessage(err)})
 	})
 }
 
