@@ -1,8 +1,11 @@
 package outcome
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -136,5 +139,38 @@ func TestSplit(t *testing.T) {
 	_, _, te3 := Split(deaths, 7)
 	if slices.Equal(te, te3) {
 		t.Error("different seed, same split")
+	}
+}
+
+// TestDocTable checks that the table of variables in doc.go says what the
+// variables table in variables.go does: same order, ranges and log flags.
+func TestDocTable(t *testing.T) {
+	b, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "//\t| ") && !strings.HasPrefix(line, "//\t| variable") {
+			rows = append(rows, line)
+		}
+	}
+	if len(rows) != len(variables) {
+		t.Fatalf("doc.go lists %d variables, variables.go %d", len(rows), len(variables))
+	}
+	for i, v := range variables {
+		f := strings.Split(rows[i], "|")
+		if len(f) != 6 {
+			t.Fatalf("doc.go row %q: want 4 columns", rows[i])
+		}
+		log := "no"
+		if v.Log {
+			log = "yes"
+		}
+		want := fmt.Sprintf("%s %g – %g %s", v.Name, v.Min, v.Max, log)
+		got := strings.TrimSpace(f[1]) + " " + strings.TrimSpace(f[3]) + " " + strings.TrimSpace(f[4])
+		if got != want {
+			t.Errorf("doc.go row %d: %q, want %q", i, got, want)
+		}
 	}
 }
