@@ -220,6 +220,8 @@ func TestServeConfigErrors(t *testing.T) {
 	}{
 		{"bad env size", map[string]string{"GALEN_MAX_BODY": "lots"}, nil, "GALEN_MAX_BODY"},
 		{"bad env duration", map[string]string{"GALEN_INFER_TIMEOUT": "soon"}, nil, "GALEN_INFER_TIMEOUT"},
+		{"env count with a size suffix", map[string]string{"GALEN_QUEUE_DEPTH": "1KiB"}, nil, `GALEN_QUEUE_DEPTH: "1KiB" is not an integer`},
+		{"bad flag duration", nil, []string{"--infer-timeout", "soon"}, `"soon" is not a duration`},
 		{"bad flag size", nil, []string{"--max-body", "-1"}, "max-body"},
 		{"bad log level", nil, []string{"--log-level", "loud"}, `log level "loud"`},
 		{"extra argument", nil, []string{"now"}, "wrong number of arguments"},

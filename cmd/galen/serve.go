@@ -41,62 +41,64 @@ type Config struct {
 }
 
 // configFlags registers every serve flag on fs with its GALEN_* default.
+// A flag and its variable share one parser, so both accept the same values.
 func (c *CLI) configFlags(cfg *Config, fs *flag.FlagSet) error {
+	count := func(dst *int) func(string) error {
+		return func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return fmt.Errorf("%q is not an integer", s)
+			}
+			*dst = n
+			return nil
+		}
+	}
+	duration := func(dst *time.Duration) func(string) error {
+		return func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return fmt.Errorf("%q is not a duration such as 30s", s)
+			}
+			*dst = d
+			return nil
+		}
+	}
+	setMaxBody := func(s string) (err error) {
+		cfg.MaxBody, err = parseSize(s)
+		return err
+	}
+	setQueueDepth, setConcurrency := count(&cfg.QueueDepth), count(&cfg.Concurrency)
+	setInferTimeout, setShutdownTimeout := duration(&cfg.InferTimeout), duration(&cfg.ShutdownTimeout)
+
+	cfg.MaxBody, cfg.QueueDepth, cfg.Concurrency = httpapi.DefaultMaxBody, 64, 0
+	cfg.InferTimeout, cfg.ShutdownTimeout = 30*time.Second, 15*time.Second
 	var errs []error
-	envInt := func(key string, def int64) int64 {
-		s := c.env(key, "")
-		if s == "" {
-			return def
+	for _, e := range []struct {
+		key string
+		set func(string) error
+	}{
+		{"GALEN_MAX_BODY", setMaxBody},
+		{"GALEN_QUEUE_DEPTH", setQueueDepth},
+		{"GALEN_CONCURRENCY", setConcurrency},
+		{"GALEN_INFER_TIMEOUT", setInferTimeout},
+		{"GALEN_SHUTDOWN_TIMEOUT", setShutdownTimeout},
+	} {
+		if s := c.env(e.key, ""); s != "" {
+			if err := e.set(s); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", e.key, err))
+			}
 		}
-		n, err := parseSize(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", key, err))
-		}
-		return n
 	}
-	envDur := func(key string, def time.Duration) time.Duration {
-		s := c.env(key, "")
-		if s == "" {
-			return def
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not a duration such as 30s", key, s))
-		}
-		return d
-	}
-	cfg.MaxBody = envInt("GALEN_MAX_BODY", httpapi.DefaultMaxBody)
-	cfg.QueueDepth = int(envInt("GALEN_QUEUE_DEPTH", 64))
-	cfg.Concurrency = int(envInt("GALEN_CONCURRENCY", 0))
-	cfg.InferTimeout = envDur("GALEN_INFER_TIMEOUT", 30*time.Second)
-	cfg.ShutdownTimeout = envDur("GALEN_SHUTDOWN_TIMEOUT", 15*time.Second)
 	cfg.AdminKey = c.env("GALEN_ADMIN_KEY", "")
 
 	fs.StringVar(&cfg.Addr, "addr", c.env("GALEN_ADDR", "127.0.0.1:8080"), "listen address (GALEN_ADDR)")
 	fs.StringVar(&cfg.LogLevel, "log-level", c.env("GALEN_LOG_LEVEL", "info"), "debug, info, warn or error (GALEN_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", c.env("GALEN_LOG_FORMAT", "text"), "text or json (GALEN_LOG_FORMAT)")
-	fs.Func("max-body", fmt.Sprintf("request body limit, e.g. 32MiB (GALEN_MAX_BODY; default %d)", cfg.MaxBody), func(s string) (err error) {
-		cfg.MaxBody, err = parseSize(s)
-		return err
-	})
-	fs.Func("queue-depth", fmt.Sprintf("inference requests waiting per model before 429 (GALEN_QUEUE_DEPTH; default %d)", cfg.QueueDepth), func(s string) error {
-		n, err := strconv.Atoi(s)
-		cfg.QueueDepth = n
-		return err
-	})
-	fs.Func("concurrency", "inference requests running per model; 0 = number of CPUs (GALEN_CONCURRENCY)", func(s string) error {
-		n, err := strconv.Atoi(s)
-		cfg.Concurrency = n
-		return err
-	})
-	fs.Func("infer-timeout", fmt.Sprintf("deadline of one inference (GALEN_INFER_TIMEOUT; default %s)", cfg.InferTimeout), func(s string) (err error) {
-		cfg.InferTimeout, err = time.ParseDuration(s)
-		return err
-	})
-	fs.Func("shutdown-timeout", fmt.Sprintf("how long shutdown waits for requests in flight (GALEN_SHUTDOWN_TIMEOUT; default %s)", cfg.ShutdownTimeout), func(s string) (err error) {
-		cfg.ShutdownTimeout, err = time.ParseDuration(s)
-		return err
-	})
+	fs.Func("max-body", fmt.Sprintf("request body limit, e.g. 32MiB (GALEN_MAX_BODY; default %d)", cfg.MaxBody), setMaxBody)
+	fs.Func("queue-depth", fmt.Sprintf("inference requests waiting per model before 429 (GALEN_QUEUE_DEPTH; default %d)", cfg.QueueDepth), setQueueDepth)
+	fs.Func("concurrency", "inference requests running per model; 0 = number of CPUs (GALEN_CONCURRENCY)", setConcurrency)
+	fs.Func("infer-timeout", fmt.Sprintf("deadline of one inference (GALEN_INFER_TIMEOUT; default %s)", cfg.InferTimeout), setInferTimeout)
+	fs.Func("shutdown-timeout", fmt.Sprintf("how long shutdown waits for requests in flight (GALEN_SHUTDOWN_TIMEOUT; default %s)", cfg.ShutdownTimeout), setShutdownTimeout)
 	return errors.Join(errs...)
 }
 
