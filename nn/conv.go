@@ -54,7 +54,9 @@ func (g *convGeom) im2colSample(col, x []float32, s int) {
 			src := plane[iy*g.w : (iy+1)*g.w]
 			if g.stride == 1 {
 				// ix = ox - pad + j: one shifted copy with zero ends.
-				x0 := max(0, g.pad-j)
+				// x0 is at most ow: a kernel wider than the input may
+				// leave a row all padding.
+				x0 := min(max(0, g.pad-j), g.ow)
 				x1 := min(g.ow, g.w+g.pad-j)
 				clear(row[:x0])
 				if x1 > x0 {

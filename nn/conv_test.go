@@ -49,6 +49,8 @@ func TestConv2d(t *testing.T) {
 		{"stride 2 pad 1", 1, 2, 8, 5, 2, 3, 2, 1, true},
 		{"1x1", 3, 4, 3, 3, 2, 1, 1, 0, true},
 		{"pad wider than kernel", 1, 1, 3, 3, 2, 2, 1, 2, true},
+		{"kernel wider than input and pad", 2, 2, 1, 1, 2, 5, 1, 2, true},
+		{"kernel wider than input, stride 1", 1, 2, 2, 2, 3, 5, 1, 2, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
