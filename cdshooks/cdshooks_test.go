@@ -11,6 +11,24 @@ import (
 	"github.com/galenhealth/galen/cdshooks"
 )
 
+// problemPaths returns the paths of the problems in err, which must be a
+// *cdshooks.Error whose problems all have messages.
+func problemPaths(tb testing.TB, err error) []string {
+	tb.Helper()
+	var e *cdshooks.Error
+	if !errors.As(err, &e) {
+		tb.Fatalf("err = %v, want *cdshooks.Error", err)
+	}
+	var paths []string
+	for _, p := range e.Problems {
+		paths = append(paths, p.Path)
+		if p.Message == "" {
+			tb.Errorf("problem without a message at %q", p.Path)
+		}
+	}
+	return paths
+}
+
 func TestDecodeRequest(t *testing.T) {
 	b, err := os.ReadFile("testdata/patient-view.json")
 	if err != nil {
@@ -56,18 +74,7 @@ func TestDecodeRequestProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := cdshooks.DecodeRequest([]byte(tt.in))
-			var e *cdshooks.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *cdshooks.Error", err)
-			}
-			var paths []string
-			for _, p := range e.Problems {
-				paths = append(paths, p.Path)
-				if p.Message == "" {
-					t.Errorf("problem without a message at %q", p.Path)
-				}
-			}
-			if !reflect.DeepEqual(paths, tt.paths) {
+			if paths := problemPaths(t, err); !reflect.DeepEqual(paths, tt.paths) {
 				t.Errorf("paths %q, want %q (%v)", paths, tt.paths, err)
 			}
 		})
@@ -98,15 +105,7 @@ func TestDecodeFeedback(t *testing.T) {
 				}
 				return
 			}
-			var e *cdshooks.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *cdshooks.Error", err)
-			}
-			var paths []string
-			for _, p := range e.Problems {
-				paths = append(paths, p.Path)
-			}
-			if !reflect.DeepEqual(paths, tt.paths) {
+			if paths := problemPaths(t, err); !reflect.DeepEqual(paths, tt.paths) {
 				t.Errorf("paths %q, want %q", paths, tt.paths)
 			}
 		})
@@ -133,13 +132,8 @@ func TestResponseValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := (&cdshooks.Response{Cards: tt.cards}).Validate()
 			var paths []string
-			var e *cdshooks.Error
-			if errors.As(err, &e) {
-				for _, p := range e.Problems {
-					paths = append(paths, p.Path)
-				}
-			} else if err != nil {
-				t.Fatal(err)
+			if err != nil {
+				paths = problemPaths(t, err)
 			}
 			if !reflect.DeepEqual(paths, tt.paths) {
 				t.Errorf("paths %q, want %q", paths, tt.paths)
