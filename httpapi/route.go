@@ -90,14 +90,6 @@ func info(r *http.Request) *reqInfo {
 	return &reqInfo{route: &route{}}
 }
 
-// KeyFromContext returns the authenticated API key of the request, if any.
-func KeyFromContext(ctx context.Context) *galen.APIKey {
-	if ri, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
-		return ri.key
-	}
-	return nil
-}
-
 // statusWriter records the status a handler wrote. When buffered, it holds
 // the whole response back until flush, so that an audited answer leaves
 // only after its audit event is stored, and an error or panic half-way
