@@ -18,7 +18,8 @@ type Target struct {
 }
 
 // MismatchError lists every way a file differs from the parameters a model
-// expects. Load errors come as *galen.Error with code EINVALID wrapping it.
+// expects. Assign returns it wrapped in a *galen.Error with code EINVALID,
+// so errors.As finds it.
 type MismatchError struct {
 	Missing    []string // in the model, not in the file
 	Unexpected []string // in the file, not in the model
@@ -43,7 +44,8 @@ func (e *MismatchError) Error() string {
 // Assign copies each tensor of f into the target with the same name. It
 // checks names, shapes and dtypes first (float dtypes are accepted and
 // converted, integer ones are not) and, if anything differs, copies nothing
-// and returns one error listing every mismatch.
+// and returns one EINVALID error listing every mismatch (a *MismatchError
+// inside).
 func (f *File) Assign(targets map[string]Target) error {
 	var m MismatchError
 	for name, t := range targets {
