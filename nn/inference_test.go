@@ -2,18 +2,20 @@ package nn
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"testing"
 )
 
-// TestConcurrentInference runs one model from 8 goroutines on shared
-// weights, each with pooled inference tapes, and checks every result
-// against a sequential run. Run with -race.
+// TestConcurrentInference runs one model, an LSTM and a GRU from 8
+// goroutines on shared weights, each with pooled inference tapes, and checks
+// every result against a sequential run. Run with -race.
 func TestConcurrentInference(t *testing.T) {
 	const vocab, seq, classes = 50, 10, 3
 	cfg := TransformerConfig{DModel: 16, Heads: 2, FFN: 32, Dropout: 0.1}
 	m := newTextClassifier(3, vocab, seq, classes, cfg, 2)
 	lstm := NewLSTM(4, 8, 1, NewRand(4))
+	gru := NewGRU(4, 8, 2, NewRand(6))
 	type input struct {
 		ids []int
 		pad []bool
@@ -31,7 +33,8 @@ func TestConcurrentInference(t *testing.T) {
 		defer tp.Release()
 		logits := m.Forward(tp, in.ids, 2, seq, in.pad)
 		_, h := lstm.Forward(tp, in.x, []int{5, 3})
-		return append(append([]float32(nil), logits.Data...), h.Data...)
+		_, hg := gru.Forward(tp, in.x, []int{2, 5})
+		return slices.Concat(logits.Data, h.Data, hg.Data)
 	}
 	want := make([][]float32, len(inputs))
 	for i, in := range inputs {
@@ -60,7 +63,7 @@ func TestConcurrentInference(t *testing.T) {
 	for e := range errs {
 		t.Fatal(e)
 	}
-	for _, p := range m.Parameters() {
+	for _, p := range slices.Concat(m.Parameters(), lstm.Parameters(), gru.Parameters()) {
 		if p.Tensor.Grad != nil && anyNonZero(p.Tensor.Grad) {
 			t.Fatalf("inference wrote a gradient into %s", p.Name)
 		}
