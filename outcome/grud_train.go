@@ -2,6 +2,8 @@ package outcome
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"slices"
 
 	"github.com/galenhealth/galen/evaluation"
@@ -17,7 +19,9 @@ type grudInfo struct {
 // trainGRUD trains a GRU-D with BCE-with-logits (pos_weight = survivors /
 // deaths in the training split), AdamW and gradient clipping at norm 1,
 // keeping the weights of the epoch with the best validation AUROC and
-// stopping after tc.Patience epochs without improvement.
+// stopping after tc.Patience epochs without improvement. With
+// tc.CheckpointDir set, it saves its state after every epoch and resumes from
+// a checkpoint of the same run, with bitwise the same result.
 func trainGRUD(ctx context.Context, trS []*Series, trY []bool, vaS []*Series, vaY []bool, tc TrainConfig, progress func(Progress)) (*GRUD, grudInfo, error) {
 	g := NewGRUD(trS[0].F, tc.Hidden, len(trS[0].Static), tc.Seed)
 	params := g.Parameters()
@@ -33,8 +37,35 @@ func trainGRUD(ctx context.Context, trS []*Series, trY []bool, vaS []*Series, va
 		order[i] = i
 	}
 	best := snapshot(params)
-	bad := 0
-	for epoch := 1; epoch <= tc.Epochs; epoch++ {
+	var st grudState
+	var ckpt, fp string
+	if tc.CheckpointDir != "" {
+		if err := os.MkdirAll(tc.CheckpointDir, 0o755); err != nil {
+			return nil, info, fmt.Errorf("outcome: checkpoint directory: %w", err)
+		}
+		ckpt = checkpointPath(tc.CheckpointDir, tc.Seed)
+		fp = grudFingerprint(g, trS, trY, vaS, vaY, tc)
+		stepsPerEpoch := (len(order) + tc.Batch - 1) / tc.Batch
+		var ok bool
+		var err error
+		if st, ok, err = loadGRUDCheckpoint(ckpt, fp, params, best, opt, &info, stepsPerEpoch, tc.Epochs); err != nil {
+			return nil, info, err
+		}
+		if ok {
+			// Bring the shuffling and dropout generators to where they
+			// were: one shuffle per epoch, one dropout mask per step.
+			for range st.epoch {
+				rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			}
+			for range opt.Steps() {
+				tp.Rand().Uint64()
+			}
+			if tc.Log != nil {
+				tc.Log.Info("outcome grud resumed", "epoch", st.epoch, "best_epoch", info.bestEpoch, "val_auroc", info.valAUROC)
+			}
+		}
+	}
+	for epoch := st.epoch + 1; epoch <= tc.Epochs && !st.done; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for lo := 0; lo < len(order); lo += tc.Batch {
 			if err := ctx.Err(); err != nil {
@@ -60,11 +91,20 @@ func trainGRUD(ctx context.Context, trS []*Series, trY []bool, vaS []*Series, va
 		if tc.Log != nil {
 			tc.Log.Info("outcome grud epoch", "epoch", epoch, "val_auroc", auc)
 		}
+		st.epoch = epoch
 		if auc > info.valAUROC {
 			info.valAUROC, info.bestEpoch = auc, epoch
 			best = snapshot(params)
-			bad = 0
-		} else if bad++; bad >= tc.Patience {
+			st.bad = 0
+		} else if st.bad++; st.bad >= tc.Patience {
+			st.done = true
+		}
+		if ckpt != "" {
+			if err := saveGRUDCheckpoint(ckpt, fp, params, best, opt, info, st); err != nil {
+				return nil, info, err
+			}
+		}
+		if st.done {
 			progress(Progress{Stage: "grud", Epoch: epoch, Epochs: epoch, ValAUROC: auc})
 			break
 		}

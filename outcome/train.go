@@ -35,6 +35,13 @@ type TrainConfig struct {
 	LR                        float64 // AdamW learning rate [2e-3]
 	Patience                  int     // epochs without a better validation AUROC before stopping [6]
 	Config                    Config  // time grid [48 hourly bins]
+	// CheckpointDir, if set, is where each GRU-D member saves its weights,
+	// optimiser state and early-stopping bookkeeping after every epoch
+	// (grud-seed<N>.safetensors), and where a restarted run with the same
+	// settings and data resumes from; the result is bitwise that of an
+	// uninterrupted run. A checkpoint from other settings or data is an
+	// EINVALID error. [none]
+	CheckpointDir string
 	// Progress, if set, is called after each stage and epoch.
 	Progress func(Progress)
 	// Log, if set, receives one line per epoch (sizes and metrics only).

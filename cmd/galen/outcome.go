@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	trainOutcomeUsage = "--records PATH --outcomes FILE [--seed N] [--epochs N] [--members N] [--no-trees] [--data-desc TEXT --data-license TEXT] [--name icu-mortality] [--data-dir DIR | --store URL]"
+	trainOutcomeUsage = "--records PATH --outcomes FILE [--seed N] [--epochs N] [--members N] [--no-trees] [--checkpoint-dir DIR] [--data-desc TEXT --data-license TEXT] [--name icu-mortality] [--data-dir DIR | --store URL]"
 	evalOutcomeUsage  = "--records PATH --outcomes FILE [--model NAME[:VERSION]] [--split all|train|validation|test [--seed N]] [--json] [--data-dir DIR | --store URL]"
 )
 
@@ -43,6 +43,7 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 	epochs := fs.Int("epochs", 0, "GRU-D epochs at most (0 = default 30, -1 = baseline only)")
 	members := fs.Int("members", 0, "GRU-D ensemble members (0 = default 3)")
 	noTrees := fs.Bool("no-trees", false, "leave the gradient-boosted trees out of the combined model")
+	ckptDir := fs.String("checkpoint-dir", "", "save GRU-D training state here after every epoch and resume from it after a restart (default: no checkpoints)")
 	dataDesc := fs.String("data-desc", outcome.SetATrainingData, "training data, for the model card")
 	dataLicense := fs.String("data-license", outcome.SetALicense, "license of the training data, for the model card")
 	name := fs.String("name", "icu-mortality", "model name in the registry")
@@ -61,7 +62,7 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 	reportUnknown(cli.Stderr, d.Report)
 	bar := &progressBar{w: cli.Stderr}
 	m, rep, err := outcome.Train(ctx, d, outcome.TrainConfig{Seed: *seed, Epochs: *epochs, Members: *members, NoTrees: *noTrees,
-		TrainingData: *dataDesc, DataLicense: *dataLicense, Progress: bar.update})
+		CheckpointDir: *ckptDir, TrainingData: *dataDesc, DataLicense: *dataLicense, Progress: bar.update})
 	bar.done()
 	if err != nil {
 		return fmt.Errorf("train outcome: %w", err)

@@ -199,3 +199,35 @@ func TestEvalOutcomeRealSubset(t *testing.T) {
 		t.Errorf("metrics %q (%v)", stdout, err)
 	}
 }
+
+// TestTrainOutcomeCheckpointDir trains with --checkpoint-dir, checks that a
+// rerun resumes from the finished checkpoint with the same result, and that
+// a run on other data refuses the checkpoint with a clear error.
+func TestTrainOutcomeCheckpointDir(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	records, outcomes := syntheticRecords(t, dir, 120)
+	args := []string{"train", "outcome", "--records", records, "--outcomes", outcomes, "--epochs", "2", "--members", "1",
+		"--no-trees", "--checkpoint-dir", ckpt}
+	var outs []string
+	for i := range 2 {
+		code, stdout, stderr := galenCmd(t, nil, append(args, "--data-dir", filepath.Join(dir, fmt.Sprint("data", i)))...)
+		if code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i+1, code, stderr)
+		}
+		outs = append(outs, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(ckpt, "grud-seed2012.safetensors")); err != nil {
+		t.Fatalf("no checkpoint written: %v", err)
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("run resumed from the finished checkpoint differs:\n%s\nvs\n%s", outs[0], outs[1])
+	}
+
+	other, otherOut := syntheticRecords(t, t.TempDir(), 100)
+	code, _, stderr := galenCmd(t, nil, "train", "outcome", "--records", other, "--outcomes", otherOut, "--epochs", "2",
+		"--members", "1", "--no-trees", "--checkpoint-dir", ckpt, "--data-dir", filepath.Join(dir, "data2"))
+	if code == 0 || !strings.Contains(stderr, "different settings or data") {
+		t.Errorf("training on other data with the same checkpoint dir: exit %d, stderr %q; want a refusal", code, stderr)
+	}
+}
