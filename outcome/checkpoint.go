@@ -125,23 +125,30 @@ func loadGRUDCheckpoint(path, fp string, params []nn.NamedParam, best [][]float3
 	if err != nil {
 		return grudState{}, false, fmt.Errorf("outcome: resume: %w", err)
 	}
+	st, err = parseGRUDCheckpoint(path, data, fp, params, best, opt, info, stepsPerEpoch, maxEpochs)
+	return st, err == nil, err
+}
+
+// parseGRUDCheckpoint is loadGRUDCheckpoint on the bytes data of the file
+// path.
+func parseGRUDCheckpoint(path string, data []byte, fp string, params []nn.NamedParam, best [][]float32, opt *nn.AdamW, info *grudInfo, stepsPerEpoch, maxEpochs int) (st grudState, err error) {
 	bad := func(format string, args ...any) error {
 		return galen.Errorf(galen.EINVALID, "outcome: resume from %s: %s", path, fmt.Sprintf(format, args...))
 	}
 	f, err := safetensors.Load(data)
 	if err != nil {
-		return grudState{}, false, fmt.Errorf("outcome: resume from %s: not a readable checkpoint: %w", path, err)
+		return grudState{}, fmt.Errorf("outcome: resume from %s: not a readable checkpoint: %w", path, err)
 	}
 	if got := f.Metadata[metaFormat]; got != checkpointFormat {
-		return grudState{}, false, bad("checkpoint format %q, want %q", got, checkpointFormat)
+		return grudState{}, bad("checkpoint format %q, want %q", got, checkpointFormat)
 	}
 	if got := f.Metadata[metaFingerprint]; got != fp {
-		return grudState{}, false, bad("checkpoint was made with different settings or data (fingerprint %.12s, this run %.12s); "+
+		return grudState{}, bad("checkpoint was made with different settings or data (fingerprint %.12s, this run %.12s); "+
 			"delete it or use another checkpoint directory", got, fp)
 	}
 	meta, err := nn.LoadCheckpoint(data, ckptModule{params, best}, opt)
 	if err != nil {
-		return grudState{}, false, fmt.Errorf("outcome: resume from %s: %w", path, err)
+		return grudState{}, fmt.Errorf("outcome: resume from %s: %w", path, err)
 	}
 	atoi := func(key string, lo, hi int) (int, error) {
 		n, err := strconv.Atoi(meta[key])
@@ -151,26 +158,27 @@ func loadGRUDCheckpoint(path, fp string, params []nn.NamedParam, best [][]float3
 		return n, nil
 	}
 	if st.epoch, err = atoi(metaEpoch, 0, maxEpochs); err != nil {
-		return grudState{}, false, err
+		return grudState{}, err
 	}
 	if info.bestEpoch, err = atoi(metaBestEpoch, 0, st.epoch); err != nil {
-		return grudState{}, false, err
+		return grudState{}, err
 	}
 	if st.bad, err = atoi(metaBad, 0, st.epoch); err != nil {
-		return grudState{}, false, err
+		return grudState{}, err
 	}
-	if info.valAUROC, err = strconv.ParseFloat(meta[metaBestAUROC], 64); err != nil || math.IsNaN(info.valAUROC) {
-		return grudState{}, false, bad("metadata %s=%q is not a number", metaBestAUROC, meta[metaBestAUROC])
+	// -1 is the value before the first epoch.
+	if info.valAUROC, err = strconv.ParseFloat(meta[metaBestAUROC], 64); err != nil || !(info.valAUROC >= -1 && info.valAUROC <= 1) {
+		return grudState{}, bad("metadata %s=%q, want a number in [-1, 1]", metaBestAUROC, meta[metaBestAUROC])
 	}
 	switch meta[metaDone] {
 	case "0":
 	case "1":
 		st.done = true
 	default:
-		return grudState{}, false, bad("metadata %s=%q, want 0 or 1", metaDone, meta[metaDone])
+		return grudState{}, bad("metadata %s=%q, want 0 or 1", metaDone, meta[metaDone])
 	}
 	if opt.Steps() != st.epoch*stepsPerEpoch {
-		return grudState{}, false, bad("optimizer has taken %d steps, want %d for %d epochs", opt.Steps(), st.epoch*stepsPerEpoch, st.epoch)
+		return grudState{}, bad("optimizer has taken %d steps, want %d for %d epochs", opt.Steps(), st.epoch*stepsPerEpoch, st.epoch)
 	}
-	return st, true, nil
+	return st, nil
 }

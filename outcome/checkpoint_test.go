@@ -178,3 +178,46 @@ func resaved(tb testing.TB, f *safetensors.File) []byte {
 	}
 	return b.Bytes()
 }
+
+// FuzzGRUDCheckpoint feeds arbitrary bytes to the checkpoint reader: an
+// error, never a panic, and a checkpoint that is accepted has sane
+// bookkeeping.
+func FuzzGRUDCheckpoint(f *testing.F) {
+	const epochs, steps = 3, 2
+	g := NewGRUD(2, 2, 1, 1)
+	params := g.Parameters()
+	opt := nn.NewAdamW(params, nn.AdamWConfig{LR: 1e-3})
+	for range 2 * steps {
+		opt.Step()
+	}
+	path := filepath.Join(f.TempDir(), "ck.safetensors")
+	info := grudInfo{bestEpoch: 1, valAUROC: 0.75}
+	if err := saveGRUDCheckpoint(path, "fp", params, snapshot(params), opt, info, grudState{epoch: 2, bad: 1}); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(retagged(f, good, metaDone, "1"))
+	f.Add(retagged(f, good, metaBestAUROC, "NaN"))
+	f.Add(good[:len(good)/3])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g := NewGRUD(2, 2, 1, 1)
+		params := g.Parameters()
+		opt := nn.NewAdamW(params, nn.AdamWConfig{LR: 1e-3})
+		var info grudInfo
+		st, err := parseGRUDCheckpoint(path, data, "fp", params, snapshot(params), opt, &info, steps, epochs)
+		if err != nil {
+			if galen.ErrorCode(err) != galen.EINVALID || !strings.Contains(err.Error(), path) {
+				t.Fatalf("error %v (code %s): want EINVALID naming the file", err, galen.ErrorCode(err))
+			}
+			return
+		}
+		if st.epoch < 0 || st.epoch > epochs || info.bestEpoch > st.epoch || st.bad > st.epoch || opt.Steps() != st.epoch*steps {
+			t.Fatalf("accepted bad bookkeeping: %+v %+v steps %d", st, info, opt.Steps())
+		}
+	})
+}

@@ -73,9 +73,11 @@
 // static descriptors. The recurrent model is an ensemble of three GRU-D
 // networks ([GRUD]) trained with BCE-with-logits (pos_weight =
 // survivors/deaths), AdamW, gradient clipping and early stopping on
-// validation AUROC. A third component, gradient-boosted trees ([Trees]) on
-// the same summary features, can be left out (TrainConfig.NoTrees). Each
-// component is Platt-scaled on validation; the shipped model blends their
+// validation AUROC; with TrainConfig.CheckpointDir each network saves its
+// state after every epoch and a restarted run resumes it, bitwise. A third
+// component, gradient-boosted trees ([Trees]) on the same summary features,
+// can be left out (TrainConfig.NoTrees). Each component is Platt-scaled on
+// validation; the shipped model blends their
 // calibrated log-odds with weights chosen on validation AUROC (grid of step
 // 0.25) and is Platt-scaled again. The decision threshold flags the training death rate of the
 // validation stays (there false positives equal false negatives, so
