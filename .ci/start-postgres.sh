@@ -5,8 +5,12 @@
 #
 #   export GALEN_TEST_POSTGRES=postgres://galen:...@127.0.0.1:5432/galen_test?sslmode=disable
 #
-# so that a CI script can run: eval "$(bash .ci/start-postgres.sh)".
-# Everything else goes to stderr. Running it again when the server is already
+# so that a CI script can run: bash .ci/start-postgres.sh > env; . ./env
+# (or eval "$(bash .ci/start-postgres.sh)"). Everything else goes to stderr.
+# Whatever it starts (the server, apt's package scripts) runs with every file
+# descriptor above 2 closed: a server that held the caller's stdout open would
+# make "$(...)" wait for it forever, which is how a CI run once hung for 90
+# minutes. Running it again when the server is already
 # up changes nothing. Needs root (CI runs as root on Debian 12).
 set -euo pipefail
 
@@ -15,6 +19,20 @@ exec 3>&1 1>&2 # fd 3 is the caller's stdout; all chatter goes to stderr
 db=galen_test
 role=galen
 password=${GALEN_PG_PASSWORD:-galen-test-only}
+
+# detached runs a command with stdin from /dev/null and every descriptor
+# above 2 closed, so that a daemon it leaves behind holds no caller's pipe.
+detached() {
+	(
+		for fd in /proc/self/fd/*; do
+			fd=${fd##*/}
+			if [ "$fd" -gt 2 ]; then
+				eval "exec $fd>&-"
+			fi
+		done 2>/dev/null
+		exec "$@" </dev/null
+	)
+}
 
 as_postgres() {
 	if [ "$(id -u)" = 0 ]; then
@@ -29,7 +47,7 @@ as_postgres() {
 apt_get() {
 	local i
 	for i in $(seq 1 60); do
-		if apt-get -o DPkg::Lock::Timeout=600 "$@"; then
+		if detached apt-get -o DPkg::Lock::Timeout=600 "$@"; then
 			return 0
 		fi
 		echo "start-postgres: apt-get $* failed (attempt $i), retrying in 10 s" >&2
@@ -73,14 +91,14 @@ version=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
 
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main"' | grep -q .; then
 	echo "start-postgres: creating cluster $version/main" >&2
-	pg_createcluster "$version" main
+	detached pg_createcluster "$version" main
 fi
 
 port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { print $3 }')
 status=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { print $4 }')
 if [ "$status" != online ]; then
 	echo "start-postgres: starting cluster $version/main on port $port" >&2
-	pg_ctlcluster "$version" main start
+	detached pg_ctlcluster "$version" main start
 fi
 
 for i in $(seq 1 60); do
