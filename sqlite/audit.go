@@ -200,11 +200,17 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
 
+	// The count and the page come from one snapshot.
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, 0, internal("find audit events", err)
+	}
+	defer tx.Rollback()
 	var total int
-	if err := db.db.QueryRowContext(ctx, "SELECT count(*) FROM audit_events"+cond, args...).Scan(&total); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM audit_events"+cond, args...).Scan(&total); err != nil {
 		return nil, 0, internal("count audit events", err)
 	}
-	rows, err := db.db.QueryContext(ctx, `
+	rows, err := tx.QueryContext(ctx, `
 		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms
 		FROM audit_events`+cond+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.Limit), args...)
 	if err != nil {

@@ -84,6 +84,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// readTx begins a read transaction: a deferred BEGIN, so that it takes no
+// write lock, whose statements all read one snapshot (WAL). The caller
+// rolls it back.
+func (db *DB) readTx(ctx context.Context) (*sql.Tx, error) {
+	return db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
 // migrate applies, in one transaction, the embedded migrations that
 // schema_migrations does not list yet, and returns their names.
 func (db *DB) migrate(ctx context.Context) (applied []string, err error) {

@@ -44,11 +44,17 @@ func (db *DB) FindModels(ctx context.Context, filter galen.ModelFilter) ([]*gale
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
 
+	// The count and the page come from one snapshot.
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, 0, internal("find models", err)
+	}
+	defer tx.Rollback()
 	var total int
-	if err := db.db.QueryRowContext(ctx, "SELECT count(*) FROM models"+cond, args...).Scan(&total); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM models"+cond, args...).Scan(&total); err != nil {
 		return nil, 0, internal("count models", err)
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT id, name, task, description, created_at, updated_at FROM models`+
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, task, description, created_at, updated_at FROM models`+
 		cond+" ORDER BY name"+limitClause(filter.Offset, filter.Limit), args...)
 	if err != nil {
 		return nil, 0, internal("find models", err)
