@@ -54,11 +54,17 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 	if filter.Model != nil {
 		c.add("model = ?", *filter.Model)
 	}
+	// The count and the page come from one snapshot.
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, 0, internal("find audit events", err)
+	}
+	defer tx.Rollback(ctx)
 	var total int
-	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM audit_events"+c.String(), c.args...).Scan(&total); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM audit_events"+c.String(), c.args...).Scan(&total); err != nil {
 		return nil, 0, internal("count audit events", err)
 	}
-	rows, err := db.pool.Query(ctx, `
+	rows, err := tx.Query(ctx, `
 		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms
 		FROM audit_events`+c.String()+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.Limit), c.args...)
 	if err != nil {

@@ -76,6 +76,12 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// readTx begins a read-only REPEATABLE READ transaction, whose statements
+// all see one snapshot. The caller rolls it back.
+func (db *DB) readTx(ctx context.Context) (pgx.Tx, error) {
+	return db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+}
+
 // migrate applies, in one transaction and under an advisory lock, the
 // embedded migrations that schema_migrations does not list yet, and returns
 // their names.

@@ -42,11 +42,17 @@ func (db *DB) FindModels(ctx context.Context, filter galen.ModelFilter) ([]*gale
 	if filter.Task != nil {
 		c.add("task = ?", *filter.Task)
 	}
+	// The count and the page come from one snapshot.
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, 0, internal("find models", err)
+	}
+	defer tx.Rollback(ctx)
 	var total int
-	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM models"+c.String(), c.args...).Scan(&total); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM models"+c.String(), c.args...).Scan(&total); err != nil {
 		return nil, 0, internal("count models", err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT id, name, task, description, created_at, updated_at FROM models`+
+	rows, err := tx.Query(ctx, `SELECT id, name, task, description, created_at, updated_at FROM models`+
 		c.String()+" ORDER BY name COLLATE \"C\""+limitClause(filter.Offset, filter.Limit), c.args...)
 	if err != nil {
 		return nil, 0, internal("find models", err)
