@@ -50,6 +50,7 @@ func Run(t *testing.T, open Open) {
 		{"Ping", testPing},
 		{"CreateModel", testCreateModel},
 		{"FindModels", testFindModels},
+		{"ConsistentCounts", testConsistentCounts},
 		{"DeleteModel", testDeleteModel},
 		{"CreateModelVersion", testCreateModelVersion},
 		{"ConcurrentVersions", testConcurrentVersions},
