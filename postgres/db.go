@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,12 +55,34 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
+	// The pool connects lazily: connect now, so that an unreachable server
+	// is reported as such rather than as a failed migration.
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("postgres: connect: %w", err)
+		}
+		// pgconn's errors name the host, user and database, never the
+		// password.
+		return nil, galen.WrapError(galen.EUNAVAILABLE, "postgres: cannot connect to "+serverAddrs(cfg.ConnConfig), err)
+	}
 	db := &DB{pool: pool, now: time.Now}
 	if _, err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return db, nil
+}
+
+// serverAddrs returns the host:port pairs cfg tries, in order, comma-separated.
+func serverAddrs(cfg *pgx.ConnConfig) string {
+	addrs := []string{net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))}
+	for _, f := range cfg.Fallbacks {
+		if a := net.JoinHostPort(f.Host, strconv.Itoa(int(f.Port))); !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+		}
+	}
+	return strings.Join(addrs, ", ")
 }
 
 // Close closes all connections.

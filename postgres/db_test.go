@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -202,13 +203,34 @@ func TestAuditAppendOnlyInSQL(t *testing.T) {
 	}
 }
 
+// closedPort returns a local TCP port that nothing listens on.
+func closedPort(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	if err := ln.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return port
+}
+
 // TestOpenErrors needs no server.
 func TestOpenErrors(t *testing.T) {
+	port := closedPort(t)
 	tests := []struct {
 		name, url, code string
+		wantInMessage   string // in the caller-safe message
 	}{
-		{"malformed url", "postgres://galen:s3cret@127.0.0.1:notaport/db", galen.EINVALID},
-		{"nothing listening", "postgres://galen:s3cret@127.0.0.1:1/db?connect_timeout=2&sslmode=disable", galen.EINTERNAL},
+		{"malformed url", "postgres://galen:s3cret@127.0.0.1:notaport/db", galen.EINVALID, "cannot parse"},
+		{"nothing listening", "postgres://galen:s3cret@127.0.0.1:" + port + "/db?connect_timeout=2&sslmode=disable",
+			galen.EUNAVAILABLE, "127.0.0.1:" + port},
+		{"nothing listening, key=value", "host=127.0.0.1 port=" + port + " user=galen password=s3cret dbname=db connect_timeout=2",
+			galen.EUNAVAILABLE, "127.0.0.1:" + port},
+		{"nothing listening on either host", "postgres://galen:s3cret@127.0.0.1:" + port + ",localhost:" + port + "/db?connect_timeout=2&sslmode=disable",
+			galen.EUNAVAILABLE, "127.0.0.1:" + port + ", localhost:" + port},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,6 +241,9 @@ func TestOpenErrors(t *testing.T) {
 			}
 			if got := galen.ErrorCode(err); got != tt.code {
 				t.Errorf("error code = %q (%v), want %q", got, err, tt.code)
+			}
+			if msg := galen.ErrorMessage(err); !strings.Contains(msg, tt.wantInMessage) {
+				t.Errorf("message %q does not say %q", msg, tt.wantInMessage)
 			}
 			if strings.Contains(err.Error(), "s3cret") {
 				t.Errorf("error shows the password: %v", err)
@@ -237,4 +262,29 @@ func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(tb testing.TB) storetest.Harness {
 		return storetest.Harness{Store: openTest(tb, freshSchema(tb))}
 	})
+}
+
+// TestOpenWrongPassword checks that a server refusing the password is
+// EUNAVAILABLE and that the error does not repeat the password.
+func TestOpenWrongPassword(t *testing.T) {
+	u, err := url.Parse(baseURL(t))
+	if err != nil || u.User == nil {
+		t.Skip("GALEN_TEST_POSTGRES is not a postgres:// URL with a user")
+	}
+	const wrong = "not-the-password-s3cret"
+	u.User = url.UserPassword(u.User.Username(), wrong)
+	db, err := Open(context.Background(), u.String())
+	if err == nil {
+		db.Close()
+		t.Skip("the server accepts any password (trust authentication)")
+	}
+	if got := galen.ErrorCode(err); got != galen.EUNAVAILABLE {
+		t.Errorf("error code = %q (%v), want %q", got, err, galen.EUNAVAILABLE)
+	}
+	if msg := galen.ErrorMessage(err); !strings.Contains(msg, u.Host) {
+		t.Errorf("message %q does not name %s", msg, u.Host)
+	}
+	if strings.Contains(err.Error(), wrong) {
+		t.Errorf("error shows the password: %v", err)
+	}
 }
