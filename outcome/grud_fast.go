@@ -1,323 +1,245 @@
 package outcome
 
 import (
-	"math"
 	"sync"
+
+	"github.com/galenhealth/galen/nn/blas"
+	"github.com/galenhealth/galen/nn/blas/vmath"
 )
 
-// fastGRUD is a GRU-D member's weights in float64 for the tape-free
-// inference path used by Predict and Risk. It computes the same function as
-// GRUD.forward (checked by TestFastMatchesTape). For explanations it also
-// runs backpropagation through time by hand (checked against finite
-// differences by TestFastGradients), so that the effect of leaving out each
-// variable can be estimated from one forward and one backward pass.
+// fastGRUD is a GRU-D member's weights, laid out for the tape-free inference
+// path used by Predict and Risk. It computes the same function as
+// GRUD.forward in float32 (checked by TestFastMatchesTape), with the work
+// that does not depend on the hidden state done for all steps at once: the
+// input projections and the hidden decays are one matrix product each, and
+// each step is two matrix-vector products (blas.Sgemv) and vectorised
+// sigmoid and tanh. For explanations it also runs backpropagation through
+// time by hand (checked against finite differences by TestFastGradients),
+// so that the effect of leaving out each variable can be estimated from one
+// forward and one backward pass.
 type fastGRUD struct {
 	F, H, S int
-	wx, bx  []float64 // [F] input decay
-	wgh     []float64 // [H][F] hidden decay
-	bgh     []float64 // [H]
-	win     []float64 // [3H][2F] input projection
-	winT    []float64 // [2F][3H], its transpose, for sparse inputs
-	bin     []float64 // [3H]
-	u       []float64 // [3H][H] recurrent weights
-	uT      []float64 // [H][3H], its transpose, for backward
-	wghT    []float64 // [F][H], wgh transposed, for backward
+	wx, bx  []float32 // [F] input decay
+	wgh     []float32 // [H][F] hidden decay
+	wghT    []float32 // [F][H], its transpose
+	bgh     []float32 // [H]
+	win     []float32 // [3H][2F] input projection
+	winT    []float32 // [2F][3H], its transpose
+	bin     []float32 // [3H]
+	u       []float32 // [3H][H] recurrent weights Uz, Ur, Un
+	uT      []float32 // [H][3H], its transpose
 	wout    []float64 // [H+S]
 	bout    float64
 }
 
-func f64(xs []float32) []float64 {
-	out := make([]float64, len(xs))
-	for i, v := range xs {
-		out[i] = float64(v)
+func transpose(a []float32, rows, cols int) []float32 {
+	t := make([]float32, len(a))
+	for i := range rows {
+		for j := range cols {
+			t[j*rows+i] = a[i*cols+j]
+		}
 	}
-	return out
+	return t
 }
 
 func newFastGRUD(g *GRUD) *fastGRUD {
-	F := g.F
-	f := &fastGRUD{F: F, H: g.H, S: g.S,
-		wx: f64(g.DecayX.Data[:F]), bx: f64(g.DecayX.Data[F:]),
-		wgh: f64(g.DecayH.Weight.Data), bgh: f64(g.DecayH.Bias.Data),
-		win: f64(g.Input.Weight.Data), bin: f64(g.Input.Bias.Data),
-		u:    f64(g.Hidden.Data),
-		wout: f64(g.Out.Weight.Data), bout: float64(g.Out.Bias.Data[0]),
+	F, H := g.F, g.H
+	clone := func(x []float32) []float32 { return append([]float32(nil), x...) }
+	f := &fastGRUD{F: F, H: H, S: g.S,
+		wx: clone(g.DecayX.Data[:F]), bx: clone(g.DecayX.Data[F:]),
+		wgh: clone(g.DecayH.Weight.Data), bgh: clone(g.DecayH.Bias.Data),
+		win: clone(g.Input.Weight.Data), bin: clone(g.Input.Bias.Data),
+		u:    clone(g.Hidden.Data),
+		wout: make([]float64, len(g.Out.Weight.Data)), bout: float64(g.Out.Bias.Data[0]),
 	}
-	H3, F2 := 3*g.H, 2*F
-	f.winT = make([]float64, F2*H3)
-	for j := range H3 {
-		for k := range F2 {
-			f.winT[k*H3+j] = f.win[j*F2+k]
-		}
+	for i, v := range g.Out.Weight.Data {
+		f.wout[i] = float64(v)
 	}
-	H := g.H
-	f.uT = make([]float64, H*H3)
-	for j := range H3 {
-		for k := range H {
-			f.uT[k*H3+j] = f.u[j*H+k]
-		}
-	}
-	f.wghT = make([]float64, F*H)
-	for j := range H {
-		for v := range F {
-			f.wghT[v*H+j] = f.wgh[j*F+v]
-		}
-	}
+	f.wghT = transpose(f.wgh, H, F)
+	f.winT = transpose(f.win, 3*H, 2*F)
+	f.uT = transpose(f.u, 3*H, H)
 	return f
 }
 
-// workspace hands out zeroed scratch slices for one prediction from a few
-// reused blocks, so that a prediction allocates almost nothing once warm.
+// workspace hands out zeroed scratch slices for one prediction from a
+// reused block, so that a prediction allocates almost nothing once warm.
 // Slices stay valid until reset. A nil workspace allocates every slice.
 type workspace struct {
-	f    []float64
-	fOff int
-	r    [][]float64
-	rOff int
+	f   []float32
+	off int
 }
 
 var workspaces = sync.Pool{New: func() any { return new(workspace) }}
 
-// floats returns n zeroed float64s.
-func (w *workspace) floats(n int) []float64 {
+// floats returns n zeroed float32s.
+func (w *workspace) floats(n int) []float32 {
 	if w == nil {
-		return make([]float64, n)
+		return make([]float32, n)
 	}
-	if w.fOff+n > len(w.f) {
-		w.f, w.fOff = make([]float64, max(2*len(w.f), n, 1<<14)), 0
+	if w.off+n > len(w.f) {
+		w.f, w.off = make([]float32, max(2*len(w.f), n, 1<<15)), 0
 	}
-	s := w.f[w.fOff : w.fOff+n : w.fOff+n]
-	w.fOff += n
-	clear(s)
-	return s
-}
-
-// rows returns n nil slices.
-func (w *workspace) rows(n int) [][]float64 {
-	if w == nil {
-		return make([][]float64, n)
-	}
-	if w.rOff+n > len(w.r) {
-		w.r, w.rOff = make([][]float64, max(2*len(w.r), n, 1<<10)), 0
-	}
-	s := w.r[w.rOff : w.rOff+n : w.rOff+n]
-	w.rOff += n
+	s := w.f[w.off : w.off+n : w.off+n]
+	w.off += n
 	clear(s)
 	return s
 }
 
 // reset makes all slices handed out available again.
-func (w *workspace) reset() { w.fOff, w.rOff = 0, 0 }
+func (w *workspace) reset() { w.off = 0 }
 
-func sigm(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+// stepInputs is one series as the network sees it, T rows each: the input
+// [x̂; m] (2F) with x̂ = x where observed, else the last value decayed
+// toward the mean (0), and the time since the last observation δ (F).
+type stepInputs struct {
+	T      int
+	xh, d  []float32 // [T][2F], [T][F]
+	static []float64
+}
 
-// inputs returns, per step, the network input [x̂; m] (2F) and δ (F) of s:
-// x̂ = x where observed, else the last value decayed toward the mean (0).
-func (f *fastGRUD) inputs(s *Series, ws *workspace) (xh, d [][]float64) {
+func (f *fastGRUD) inputs(s *Series, ws *workspace) *stepInputs {
 	F, T := f.F, s.T
-	xh, d = ws.rows(T), ws.rows(T)
-	buf := ws.floats(2 * F * T)
+	in := &stepInputs{T: T, xh: ws.floats(2 * F * T), d: ws.floats(F * T), static: s.Static}
+	decay := ws.floats(F * T) // −max(0, wx·δ + bx), then γx = exp of it
 	for t := range T {
-		row := t * F
-		x := buf[2*F*t : 2*F*(t+1) : 2*F*(t+1)]
 		for v := range F {
-			x[v] = s.Values[row+v]
-			if l := (1 - s.Mask[row+v]) * s.Last[row+v]; l != 0 {
-				x[v] += math.Exp(-math.Max(0, f.wx[v]*s.Delta[row+v]+f.bx[v])) * l
-			}
-			x[F+v] = s.Mask[row+v]
+			k := t*F + v
+			in.d[k] = float32(s.Delta[k])
+			decay[k] = -max(0, f.wx[v]*in.d[k]+f.bx[v])
 		}
-		xh[t], d[t] = x, s.Delta[row:row+F]
 	}
-	return xh, d
+	vmath.Exp(decay, decay)
+	for t := range T {
+		x := in.xh[2*F*t : 2*F*(t+1)]
+		for v := range F {
+			k := t*F + v
+			x[v] = float32(s.Values[k])
+			if l := float32((1 - s.Mask[k]) * s.Last[k]); l != 0 {
+				x[v] += decay[k] * l
+			}
+			x[F+v] = float32(s.Mask[k])
+		}
+	}
+	return in
 }
 
-// dot returns the inner product of a and b[:len(a)] with eight partial
-// sums, which run in parallel on the FPU (a single running sum waits for
-// each addition).
-func dot(a, b []float64) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3, s4, s5, s6, s7 float64
-	for len(a) >= 8 && len(b) >= 8 {
-		s0 += a[0] * b[0]
-		s1 += a[1] * b[1]
-		s2 += a[2] * b[2]
-		s3 += a[3] * b[3]
-		s4 += a[4] * b[4]
-		s5 += a[5] * b[5]
-		s6 += a[6] * b[6]
-		s7 += a[7] * b[7]
-		a, b = a[8:], b[8:]
-	}
-	for i := range a {
-		s0 += a[i] * b[i]
-	}
-	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-}
-
-// axpy adds alpha·x to y[:len(x)].
-func axpy(alpha float64, x, y []float64) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += alpha * v
-	}
-}
-
-// trace keeps, per step, what backward needs.
+// trace keeps, per step, what backward needs: rows of H (or 2H for zr).
 type trace struct {
-	pre, gh, hprev, hh, z, r, n [][]float64
+	pre, gh, hprev, hh, zr, n []float32
 }
 
-// forward runs the recurrence on inputs and returns the final hidden state;
-// with keep it also returns the trace for backward.
-func (f *fastGRUD) forward(xh, d [][]float64, keep bool, ws *workspace) ([]float64, *trace) {
-	F, H, T := f.F, f.H, len(xh)
-	H3 := 3 * H
-	var tr *trace
+// forward runs the recurrence and returns the final hidden state; with keep
+// it also returns the trace for backward.
+func (f *fastGRUD) forward(in *stepInputs, keep bool, ws *workspace) ([]float32, *trace) {
+	F, H, T := f.F, f.H, in.T
+	H2, H3 := 2*H, 3*H
+	// Everything that does not depend on h, for all steps at once:
+	// gi = bin + Win·[x̂; m] and pre = bγh + Wγh·δ, then γh = exp(−max(0, pre)).
+	gi := ws.floats(T * H3)
+	pre := ws.floats(T * H)
+	for t := range T {
+		copy(gi[t*H3:(t+1)*H3], f.bin)
+		copy(pre[t*H:(t+1)*H], f.bgh)
+	}
+	blas.Sgemm(false, false, T, H3, 2*F, 1, in.xh, 2*F, f.winT, H3, 1, gi, H3)
+	blas.Sgemm(false, false, T, H, F, 1, in.d, F, f.wghT, H, 1, pre, H)
+	gh := ws.floats(T * H)
+	for i, p := range pre {
+		gh[i] = -max(0, p)
+	}
+	vmath.Exp(gh, gh)
+
 	steps := 1
 	if keep {
 		steps = T
-		tr = &trace{}
-		all := ws.rows(7 * T)
-		tr.pre, tr.gh, tr.hprev, tr.hh = all[:0:T], all[T:T:2*T], all[2*T:2*T:3*T], all[3*T:3*T:4*T]
-		tr.z, tr.r, tr.n = all[4*T:4*T:5*T], all[5*T:5*T:6*T], all[6*T:6*T:7*T]
 	}
-	// One allocation: 7 vectors of H per step when keeping the trace, else
-	// the same 7 reused; then h0, gi and r ⊙ h̃.
-	arena := ws.floats(7*H*steps + H + H3 + H)
-	vec := func(t, i int) []float64 {
+	hprev, hh, zr, n := ws.floats(steps*H), ws.floats(steps*H), ws.floats(steps*H2), ws.floats(steps*H)
+	h, next := ws.floats(H), ws.floats(H)
+	row := func(x []float32, t, w int) []float32 {
 		if !keep {
 			t = 0
 		}
-		o := (t*7 + i) * H
-		return arena[o : o+H : o+H]
+		return x[t*w : (t+1)*w : (t+1)*w]
 	}
-	o := 7 * H * steps
-	h := arena[o : o+H : o+H]
-	gi := arena[o+H : o+H+H3 : o+H+H3]
-	rh := arena[o+H+H3 : o+2*H+H3 : o+2*H+H3]
 	for t := range T {
-		// Most inputs are 0 (unobserved, never seen): add only the
-		// columns of the others.
-		copy(gi, f.bin)
-		for k, x := range xh[t] {
-			if x != 0 {
-				axpy(x, f.winT[k*H3:(k+1)*H3], gi)
-			}
+		hp, hht, zrt, nt := row(hprev, t, H), row(hh, t, H), row(zr, t, H2), row(n, t, H)
+		copy(hp, h)
+		for j, g := range gh[t*H : (t+1)*H] {
+			hht[j] = g * h[j]
 		}
-		pre, gh, hh := vec(t, 0), vec(t, 1), vec(t, 2)
-		dt := d[t][:F]
+		git := gi[t*H3 : (t+1)*H3]
+		copy(zrt, git[:H2])
+		blas.Sgemv(true, H, H2, 1, f.uT, H3, hht, 1, zrt)
+		vmath.Sigmoid(zrt, zrt)
+		z, r := zrt[:H], zrt[H:]
 		for j := range H {
-			acc := f.bgh[j] + dot(f.wgh[j*F:(j+1)*F], dt)
-			pre[j] = acc
-			gh[j] = 1
-			if acc > 0 {
-				gh[j] = math.Exp(-acc)
-			}
-			hh[j] = gh[j] * h[j]
+			next[j] = r[j] * hht[j] // r ⊙ h̃, the input of Un
 		}
-		z, r, n := vec(t, 3), vec(t, 4), vec(t, 5)
+		copy(nt, git[H2:])
+		blas.Sgemv(true, H, H, 1, f.uT[H2:], H3, next, 1, nt)
+		vmath.Tanh(nt, nt)
 		for j := range H {
-			z[j] = sigm(gi[j] + dot(f.u[j*H:(j+1)*H], hh))
+			h[j] = hht[j] + z[j]*(nt[j]-hht[j])
 		}
-		for j := range H {
-			r[j] = sigm(gi[H+j] + dot(f.u[(H+j)*H:(H+j+1)*H], hh))
-			rh[j] = r[j] * hh[j]
-		}
-		next := vec(t, 6)
-		for j := range H {
-			n[j] = math.Tanh(gi[2*H+j] + dot(f.u[(2*H+j)*H:(2*H+j+1)*H], rh))
-			next[j] = hh[j] + z[j]*(n[j]-hh[j])
-		}
-		if keep {
-			tr.pre = append(tr.pre, pre)
-			tr.gh = append(tr.gh, gh)
-			tr.hprev = append(tr.hprev, h)
-			tr.hh = append(tr.hh, hh)
-			tr.z = append(tr.z, z)
-			tr.r = append(tr.r, r)
-			tr.n = append(tr.n, n)
-		}
-		h = next
 	}
-	return h, tr
+	if !keep {
+		return h, nil
+	}
+	return h, &trace{pre: pre, gh: gh, hprev: hprev, hh: hh, zr: zr, n: n}
 }
 
 // backward returns the gradients of wout[:H]·h_T with respect to the inputs
 // of every step: gxh (T × 2F) and gd (T × F, through the hidden decay only;
-// the input decay is inside x̂). Only the entries of the variables in vars
-// (x̂, mask and δ) are computed; the others stay 0. With sparse, the x̂ and
-// mask entries whose input is 0 are left 0 too: explain multiplies each
-// gradient by its input, so it does not need them.
-func (f *fastGRUD) backward(xh [][]float64, tr *trace, vars []int, sparse bool, ws *workspace) (gxh, gd [][]float64) {
-	F, H, T := f.F, f.H, len(xh)
-	H3 := 3 * H
-	gxh, gd = ws.rows(T), ws.rows(T)
-	out := ws.floats(3 * F * T)
-	work := ws.floats(H3 + 5*H)
-	dgi := work[:H3:H3]
-	dh := work[H3 : H3+H : H3+H]
-	dhh := work[H3+H : H3+2*H : H3+2*H]
-	drh := work[H3+2*H : H3+3*H : H3+3*H]
-	dpre := work[H3+3*H : H3+4*H : H3+4*H]
-	next := work[H3+4*H : H3+5*H : H3+5*H]
-	copy(dh, f.wout[:H])
+// the input decay is inside x̂). Like forward, it leaves the products that
+// do not feed the recurrence to one matrix product each at the end.
+func (f *fastGRUD) backward(in *stepInputs, tr *trace, ws *workspace) (gxh, gd []float32) {
+	F, H, T := f.F, f.H, in.T
+	H2, H3 := 2*H, 3*H
+	dgi := ws.floats(T * H3)
+	dpre := ws.floats(T * H)
+	dh, dhh := ws.floats(H), ws.floats(H)
+	drh := ws.floats(H)
+	for j := range H {
+		dh[j] = float32(f.wout[j])
+	}
 	for t := T - 1; t >= 0; t-- {
-		z, r, n, hh := tr.z[t][:H], tr.r[t][:H], tr.n[t][:H], tr.hh[t][:H]
+		zr, n, hh := tr.zr[t*H2:(t+1)*H2], tr.n[t*H:(t+1)*H], tr.hh[t*H:(t+1)*H]
+		z, r := zr[:H], zr[H:]
+		g := dgi[t*H3 : (t+1)*H3]
 		for j := range H {
 			dz := dh[j] * (n[j] - hh[j])
 			dn := dh[j] * z[j]
 			dhh[j] = dh[j] * (1 - z[j])
-			dgi[j] = dz * z[j] * (1 - z[j])
-			dgi[2*H+j] = dn * (1 - n[j]*n[j])
+			g[j] = dz * z[j] * (1 - z[j])
+			g[H2+j] = dn * (1 - n[j]*n[j])
 		}
+		blas.Sgemv(true, H, H, 1, f.u[H2*H:], H, g[H2:], 0, drh)
 		for k := range H {
-			drh[k] = dot(f.uT[k*H3+2*H:(k+1)*H3], dgi[2*H:])
-		}
-		for k := range H {
-			dr := drh[k] * hh[k]
 			dhh[k] += drh[k] * r[k]
-			dgi[H+k] = dr * r[k] * (1 - r[k])
+			dr := drh[k] * hh[k]
+			g[H+k] = dr * r[k] * (1 - r[k])
 		}
-		for k := range H {
-			dhh[k] += dot(f.uT[k*H3:k*H3+2*H], dgi)
-		}
-		gx := out[3*F*t : 3*F*t+2*F : 3*F*t+2*F]
-		x := xh[t]
-		for _, v := range vars {
-			for _, k := range [2]int{v, F + v} {
-				if !sparse || x[k] != 0 {
-					gx[k] = dot(f.winT[k*H3:(k+1)*H3], dgi)
-				}
-			}
-		}
-		gdt := out[3*F*t+2*F : 3*F*(t+1) : 3*F*(t+1)]
-		pre, gh, hprev := tr.pre[t][:H], tr.gh[t][:H], tr.hprev[t][:H]
-		decayed := false
+		blas.Sgemv(true, H2, H, 1, f.u, H, g[:H2], 1, dhh)
+		pre, gh, hprev := tr.pre[t*H:(t+1)*H], tr.gh[t*H:(t+1)*H], tr.hprev[t*H:(t+1)*H]
+		dp := dpre[t*H : (t+1)*H]
 		for j := range H {
-			next[j] = dhh[j] * gh[j]
-			dpre[j] = 0
-			if pre[j] > 0 { // gh = exp(-pre): dgh/dpre = -gh
-				dpre[j] = -dhh[j] * hprev[j] * gh[j]
-				decayed = true
+			dh[j] = dhh[j] * gh[j]
+			if pre[j] > 0 { // γh = exp(−pre): dγh/dpre = −γh
+				dp[j] = -dhh[j] * hprev[j] * gh[j]
 			}
 		}
-		if decayed {
-			for _, v := range vars {
-				gdt[v] = dot(f.wghT[v*H:(v+1)*H], dpre)
-			}
-		}
-		gxh[t], gd[t] = gx, gdt
-		copy(dh, next)
 	}
+	gxh, gd = ws.floats(T*2*F), ws.floats(T*F)
+	blas.Sgemm(false, false, T, 2*F, H3, 1, dgi, H3, f.win, 2*F, 0, gxh, 2*F)
+	blas.Sgemm(false, false, T, F, H, 1, dpre, H, f.wgh, F, 0, gd, F)
 	return gxh, gd
 }
 
 // output returns the logit of a final hidden state and static features.
-func (f *fastGRUD) output(h, static []float64) float64 {
+func (f *fastGRUD) output(h []float32, static []float64) float64 {
 	z := f.bout
 	for j, v := range h {
-		z += f.wout[j] * v
+		z += f.wout[j] * float64(v)
 	}
 	for j, v := range static {
 		z += f.wout[f.H+j] * v
@@ -329,27 +251,28 @@ func (f *fastGRUD) output(h, static []float64) float64 {
 // vars, the first-order (gradient × input difference) estimate of how the
 // logit changes when the variable is left out: its x̂ and mask become 0 and
 // its δ grows as for a variable never observed.
-func (f *fastGRUD) explain(s *Series, vars []int, ws *workspace) (h []float64, delta []float64) {
-	xh, d := f.inputs(s, ws)
-	h, tr := f.forward(xh, d, len(vars) > 0, ws)
+func (f *fastGRUD) explain(s *Series, vars []int, ws *workspace) (h []float32, delta []float64) {
+	in := f.inputs(s, ws)
+	h, tr := f.forward(in, len(vars) > 0, ws)
 	if len(vars) == 0 {
 		return h, nil
 	}
-	gxh, gd := f.backward(xh, tr, vars, true, ws)
+	gxh, gd := f.backward(in, tr, ws)
 	F := f.F
 	step := 0.0
-	if len(d) > 1 {
-		step = d[1][0] // δ at t=1 is one step whatever the mask
+	if in.T > 1 {
+		step = float64(in.d[F]) // δ at t=1 is one step whatever the mask
 	}
-	delta = ws.floats(len(vars))
+	delta = make([]float64, len(vars))
 	for i, v := range vars {
 		occ := 0.0 // δ of a never-observed variable
-		for t := range xh {
+		for t := range in.T {
 			if t > 0 {
 				occ += step
 			}
-			delta[i] -= gxh[t][v]*xh[t][v] + gxh[t][F+v]*xh[t][F+v]
-			delta[i] += gd[t][v] * (occ - d[t][v])
+			x, gx := in.xh[2*F*t:2*F*(t+1)], gxh[2*F*t:2*F*(t+1)]
+			delta[i] -= float64(gx[v]*x[v] + gx[F+v]*x[F+v])
+			delta[i] += float64(gd[t*F+v]) * (occ - float64(in.d[t*F+v]))
 		}
 	}
 	return h, delta

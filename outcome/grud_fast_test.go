@@ -82,30 +82,23 @@ func TestFastMatchesTape(t *testing.T) {
 }
 
 // TestFastGradients checks the hand-written backward pass against central
-// finite differences of the forward pass.
+// finite differences of the forward pass. The forward pass runs in float32,
+// so the step is large and the loss is perturbed well above its rounding.
 func TestFastGradients(t *testing.T) {
 	m := randomModel(t)
 	f := m.fast[0]
 	c := clean(exampleStay(), m.a.Config)
-	xh, d := f.inputs(m.a.Norm.series(&c, m.a.Config, -1, ""), nil)
+	in := f.inputs(m.a.Norm.series(&c, m.a.Config, -1, ""), nil)
 	loss := func() float64 {
-		h, _ := f.forward(xh, d, false, nil)
+		h, _ := f.forward(in, false, nil)
 		return f.output(h, make([]float64, f.S)) - f.bout
 	}
-	_, tr := f.forward(xh, d, true, nil)
-	all := make([]int, f.F)
-	for i := range all {
-		all[i] = i
-	}
-	gxh, gd := f.backward(xh, tr, all, false, nil)
-	d2 := make([][]float64, len(d)) // d aliases the series; copy before perturbing
-	for t := range d {
-		d2[t] = append([]float64(nil), d[t]...)
-	}
-	d = d2
+	_, tr := f.forward(in, true, nil)
+	gxh, gd := f.backward(in, tr, nil)
 	r := rand.New(rand.NewPCG(1, 1))
-	const eps = 1e-6
-	check := func(name string, p *float64, g float64) {
+	const eps = 1e-2
+	var worst float64
+	check := func(name string, p *float32, g float32) {
 		t.Helper()
 		old := *p
 		*p = old + eps
@@ -113,16 +106,20 @@ func TestFastGradients(t *testing.T) {
 		*p = old - eps
 		down := loss()
 		*p = old
-		if num := (up - down) / (2 * eps); math.Abs(num-g) > 1e-6+1e-4*math.Abs(num) {
+		num := (up - down) / (2 * eps)
+		err := math.Abs(num - float64(g))
+		worst = max(worst, err/(1e-3+math.Abs(num)))
+		if err > 1e-3+2e-2*math.Abs(num) {
 			t.Errorf("%s: backward %v, finite difference %v", name, g, num)
 		}
 	}
-	for range 60 {
-		tt, k := r.IntN(len(xh)), r.IntN(2*f.F)
-		check("xh", &xh[tt][k], gxh[tt][k])
-		tt, k = r.IntN(len(d)), r.IntN(f.F)
-		check("delta", &d[tt][k], gd[tt][k])
+	for range 100 {
+		k := r.IntN(len(in.xh))
+		check("xh", &in.xh[k], gxh[k])
+		k = r.IntN(len(in.d))
+		check("delta", &in.d[k], gd[k])
 	}
+	t.Logf("worst relative error %.2g", worst)
 }
 
 // TestLinearisedOcclusion compares Predict's contributions (exact for the
