@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -109,6 +110,79 @@ func TestPanicIsRecovered(t *testing.T) {
 	es, _, err := env.store.FindAuditEvents(context.Background(), galen.AuditFilter{})
 	if err != nil || len(es) != 2 || es[0].Status != 500 {
 		t.Errorf("audit after panics: %d events, %v; want 2 with status 500", len(es), err)
+	}
+}
+
+// leaker is a model whose panic message quotes its input, as a careless
+// model might.
+type leaker struct{}
+
+func (leaker) Inputs() []galen.TensorSpec {
+	return []galen.TensorSpec{{Name: "x", Datatype: "FP32", Shape: []int64{-1}}}
+}
+func (leaker) Outputs() []galen.TensorSpec { return nil }
+func (leaker) Infer(_ context.Context, in []galen.Tensor) ([]galen.Tensor, error) {
+	panic(fmt.Sprintf("cannot score patient %s: x=%v", panicMarker, in[0].Floats))
+}
+
+// panicMarker stands for patient data in a panic message.
+const panicMarker = "PATIENT-DOE-4711"
+
+// TestPanicLogsNoValue checks that a panic in a handler or in a model is
+// logged with its route, the panic value's type and the stack, but not the
+// value, which may quote patient data; the caller gets a plain 500.
+func TestPanicLogsNoValue(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, map[string]galen.Loader{
+		"leak/v1": func(context.Context, *galen.ModelVersion, []byte) (galen.Predictor, error) { return leaker{}, nil }})
+	if err := env.models.Seed(context.Background(), []inference.Builtin{{Name: "leaky", Task: "test", Format: "leak/v1", Card: testCard, Artifact: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		panic     any    // what the handler at path panics with; nil: the leaky model panics
+		path      string // also the route pattern, for handlers
+		wantError string // answered to the caller
+		wantLog   string // the log line's message
+		wantType  string // the panic value's type, in the log
+	}{
+		{"handler string", "bad observation for " + panicMarker, "/panic/string", "internal error", "handler panic", "panic_type=string"},
+		{"handler error", fmt.Errorf("parse %q: bad", panicMarker), "/panic/error", "internal error", "handler panic", "panic_type=*errors.errorString"},
+		{"handler struct", struct{ Patient string }{panicMarker}, "/panic/struct", "internal error", "handler panic", `panic_type="struct { Patient string }"`},
+		{"model", nil, "/v2/models/leaky/infer", `model "leaky" version 1 failed`, "request failed", "panic of type string"},
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", env.srv.Handler())
+	for _, tt := range tests {
+		if p := tt.panic; p != nil {
+			mux.Handle("POST "+tt.path, env.srv.wrap(route{Method: "POST", Pattern: tt.path, Roles: anyRole, Audit: true,
+				Handler: func(http.ResponseWriter, *http.Request) error { panic(p) }}))
+		}
+	}
+	env.url = startServer(t, mux)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(env.logs.String())
+			resp, b := env.do(t, "admin", "POST", tt.path, "application/json", []byte(`{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[37.25]}]}`))
+			if resp.StatusCode != http.StatusInternalServerError {
+				t.Fatalf("status %d, want 500: %s", resp.StatusCode, b)
+			}
+			if msg := errorOf(t, resp, b); msg != tt.wantError {
+				t.Errorf("error %q, want %q", msg, tt.wantError)
+			}
+			logs := env.logs.String()[before:]
+			route := "POST " + tt.path
+			if tt.panic == nil {
+				route = "POST /v2/models/{name}/infer"
+			}
+			for _, want := range []string{`msg="` + tt.wantLog + `"`, "request_id=" + resp.Header.Get("X-Request-Id"), `route="` + route + `"`, tt.wantType, "goroutine "} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("log lacks %q:\n%s", want, logs)
+				}
+			}
+			if strings.Contains(logs, panicMarker) || strings.Contains(logs, "37.25") {
+				t.Errorf("log quotes the panic value:\n%s", logs)
+			}
+		})
 	}
 }
 

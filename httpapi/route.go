@@ -175,7 +175,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.logger.Error("handler panic", "request_id", ri.id, "route", rt.Method+" "+rt.Pattern, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				// The panic value is not logged, only its type: a parser's
+				// or model's panic message may quote patient data.
+				s.logger.Error("handler panic", "request_id", ri.id, "route", rt.Method+" "+rt.Pattern,
+					"panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
 				if sw.discard() {
 					s.writeError(sw, r, galen.Errorf(galen.EINTERNAL, "internal error"))
 				}

@@ -352,12 +352,14 @@ func (m *Manager) Do(ctx context.Context, l *Loaded, fn func(ctx context.Context
 var errDeadline = errors.New("inference: deadline exceeded")
 
 // safeRun runs fn, turning a panic into an EINTERNAL error so that no
-// model's panic crosses this boundary.
+// model's panic crosses this boundary. The error names the panic value's
+// type and the stack, never the value: a model's panic message may quote
+// its inputs, and servers log internal errors.
 func safeRun(ctx context.Context, l *Loaded, fn func(ctx context.Context) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = galen.WrapError(galen.EINTERNAL, fmt.Sprintf("model %q version %d failed", l.Version.ModelName, l.Version.Version),
-				fmt.Errorf("inference: panic: %v\n%s", p, debug.Stack()))
+				fmt.Errorf("inference: panic of type %T\n%s", p, debug.Stack()))
 		}
 	}()
 	return fn(ctx)

@@ -2,8 +2,10 @@ package inference_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -307,6 +309,46 @@ func TestPanicsBecomeErrors(t *testing.T) {
 	err = mgr.Check(ctx, &galen.ModelVersion{Format: "badloader/v1"}, []byte("x"))
 	if galen.ErrorCode(err) != galen.EINVALID {
 		t.Errorf("Check with a panicking loader: %v, want EINVALID", err)
+	}
+}
+
+// TestPanicErrorHoldsNoValue checks that a model's panic becomes an error
+// that names the panic value's type and the stack but not the value, which
+// may quote the model's inputs: servers log the error.
+func TestPanicErrorHoldsNoValue(t *testing.T) {
+	ctx := context.Background()
+	mgr := inference.NewManager(openStore(t), map[string]galen.Loader{linear.Format: linear.Load}, inference.Config{})
+	if err := mgr.Seed(ctx, []inference.Builtin{{Name: "lin", Task: "regression", Format: linear.Format, Card: card, Artifact: linearArtifact(t, 2)}}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := mgr.Get(ctx, "lin", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const marker = "PATIENT-DOE-4711"
+	tests := []struct {
+		name     string
+		panic    any
+		wantType string
+	}{
+		{"string", "bad value for " + marker, "string"},
+		{"error", fmt.Errorf("input %q out of range", marker), "*errors.errorString"},
+		{"struct", struct{ Name string }{marker}, "struct { Name string }"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := mgr.Do(ctx, l, func(context.Context) error { panic(tt.panic) })
+			if galen.ErrorCode(err) != galen.EINTERNAL || galen.ErrorMessage(err) != `model "lin" version 1 failed` {
+				t.Fatalf("err = %v, want EINTERNAL with a safe message", err)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, marker) {
+				t.Errorf("error quotes the panic value: %s", msg)
+			}
+			if !strings.Contains(msg, "panic of type "+tt.wantType+"\n") || !strings.Contains(msg, "goroutine ") {
+				t.Errorf("error lacks the panic type %q or the stack: %s", tt.wantType, msg)
+			}
+		})
 	}
 }
 
