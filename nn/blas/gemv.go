@@ -10,7 +10,7 @@ import "fmt"
 //
 // It is meant for one-row work that Sgemm would pad to whole tiles, such as
 // a recurrent cell's step at batch size 1: the transposed form, y = Aᵀ·x,
-// runs on the same AVX2/FMA micro-kernel as Sgemm, reading A in place.
+// runs on an AVX2/FMA kernel that reads A in place, 32 columns at a time.
 func Sgemv(trans bool, m, n int, alpha float32, a []float32, lda int, x []float32, beta float32, y []float32) {
 	if m < 0 || n < 0 {
 		panic(fmt.Sprintf("blas: negative dimension m=%d n=%d", m, n))

@@ -48,6 +48,8 @@ func TestSgemv(t *testing.T) {
 		{"t strided window", true, 32, 32, 96, 2, -1},
 		{"t one row", true, 1, 40, 40, 1, 0},
 		{"t long", true, 1000, 48, 48, 1, 0},
+		{"t odd rows", true, 33, 64, 70, 1, 1},
+		{"t wide", true, 7, 200, 203, 0.5, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

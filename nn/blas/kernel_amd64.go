@@ -19,3 +19,9 @@ func kernel6x16(k int, a, b, c *float32, ldb, ldc int, acc bool)
 //
 //go:noescape
 func kernel6x16u(k int, a, b, c *float32, ldb, ldc, lda int, acc bool)
+
+// kernel1x32 writes y[j] = Σp x[p]·b[p*ldb+j] for j < 32: a row vector
+// times a k×32 panel of a row-major matrix, for Sgemv.
+//
+//go:noescape
+func kernel1x32(k int, x, b, y *float32, ldb int)
