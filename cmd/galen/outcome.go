@@ -12,12 +12,13 @@ import (
 	"strings"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/inference"
 	"github.com/galenhealth/galen/outcome"
 )
 
 const (
 	trainOutcomeUsage = "--records PATH --outcomes FILE [--seed N] [--epochs N] [--members N] [--no-trees] [--checkpoint-dir DIR] [--data-desc TEXT --data-license TEXT] [--name icu-mortality] [--data-dir DIR | --store URL]"
-	evalOutcomeUsage  = "--records PATH --outcomes FILE [--model NAME[:VERSION]] [--split all|train|validation|test [--seed N]] [--json] [--data-dir DIR | --store URL]"
+	evalOutcomeUsage  = "--records PATH --outcomes FILE [--model NAME[:VERSION|:ALIAS]] [--split all|train|validation|test [--seed N]] [--json] [--data-dir DIR | --store URL]"
 )
 
 func init() {
@@ -119,7 +120,7 @@ func runEvalOutcome(ctx context.Context, cli *CLI, args []string) error {
 	fs := cli.flagSet("eval outcome", evalOutcomeUsage)
 	records := fs.String("records", "", "directory or .tar.gz of per-stay record files")
 	outcomes := fs.String("outcomes", "", "outcomes file (RecordID,...,In-hospital_death)")
-	model := fs.String("model", "", "registered model NAME[:VERSION] (default: the built-in model)")
+	model := fs.String("model", "", "registered model NAME[:VERSION|:ALIAS]; NAME alone is its production alias, else its newest version, as the server resolves it (default: the built-in model)")
 	asJSON := fs.Bool("json", false, "print one JSON object with keys auroc, auprc, event1, brier, ece, n")
 	split := fs.String("split", "all", "evaluate all stays, or one part of the seeded stratified 70/15/15 split: train, validation or test")
 	seed := fs.Uint64("seed", outcome.DefaultSeed, "seed of the split (with --split)")
@@ -190,6 +191,10 @@ func jsonNum(x float64) any {
 	return x
 }
 
+// loadRegisteredOutcome loads the outcome model ref names: NAME, resolved
+// as the server resolves a request that names no version (the production
+// alias if set, else the newest version), or NAME:VERSION, where VERSION is
+// a number or an alias.
 func loadRegisteredOutcome(ctx context.Context, cli *CLI, sf *storeFlags, ref string) (*outcome.Model, string, error) {
 	name, version, _ := strings.Cut(ref, ":")
 	store, err := sf.open(ctx, cli)
@@ -197,17 +202,10 @@ func loadRegisteredOutcome(ctx context.Context, cli *CLI, sf *storeFlags, ref st
 		return nil, "", err
 	}
 	defer store.Close()
-	var v *galen.ModelVersion
-	if version == "" {
-		vs, err := store.FindModelVersions(ctx, name)
-		if err != nil {
-			return nil, "", err
-		}
-		if len(vs) == 0 {
-			return nil, "", galen.Errorf(galen.ENOTFOUND, "model %q has no versions", name)
-		}
-		v = vs[len(vs)-1]
-	} else if v, err = store.FindModelVersion(ctx, name, version); err != nil {
+	// The server's own resolution, without its cache; no loaders are needed
+	// to resolve.
+	v, err := inference.NewManager(store, nil, inference.Config{ResolveTTL: -1}).Resolve(ctx, name, version)
+	if err != nil {
 		return nil, "", err
 	}
 	if v.Format != outcome.Format {

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/inference"
+	"github.com/galenhealth/galen/outcome"
 )
 
 // writeRecordsTarGz writes records (name -> file content) as a .tar.gz.
@@ -229,5 +234,71 @@ func TestTrainOutcomeCheckpointDir(t *testing.T) {
 		"--members", "1", "--no-trees", "--checkpoint-dir", ckpt, "--data-dir", filepath.Join(dir, "data2"))
 	if code == 0 || !strings.Contains(stderr, "different settings or data") {
 		t.Errorf("training on other data with the same checkpoint dir: exit %d, stderr %q; want a refusal", code, stderr)
+	}
+}
+
+// TestEvalOutcomeResolvesLikeServer checks that --model NAME takes the
+// version a server request naming no version gets (the production alias if
+// set, else the newest version), and that NAME:VERSION and NAME:ALIAS name
+// what the server's version parameter names.
+func TestEvalOutcomeResolvesLikeServer(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	records, outcomes := syntheticRecords(t, dir, 12)
+	store, err := (&CLI{}).OpenStore(ctx, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"icu-aliased", "icu-plain"} {
+		if err := store.CreateModel(ctx, &galen.Model{Name: name, Task: "outcome"}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			v := &galen.ModelVersion{ModelName: name, Format: outcome.Format, Card: outcome.BuiltinCard()}
+			if err := store.CreateModelVersion(ctx, v, outcome.BuiltinArtifact()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for alias, version := range map[string]int{inference.DefaultAlias: 1, "staging": 2} {
+		if _, err := store.SetAlias(ctx, "icu-aliased", alias, version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		model     string
+		wantModel string // as printed, NAME:VERSION; empty: the command fails
+		wantErr   string
+	}{
+		{"production alias first", "icu-aliased", "icu-aliased:1", ""},
+		{"newest without production", "icu-plain", "icu-plain:2", ""},
+		{"version number", "icu-aliased:2", "icu-aliased:2", ""},
+		{"alias", "icu-aliased:staging", "icu-aliased:2", ""},
+		{"production by name", "icu-aliased:production", "icu-aliased:1", ""},
+		{"unknown alias", "icu-plain:production", "", `model "icu-plain" has no version "production"`},
+		{"unknown version", "icu-plain:3", "", `model "icu-plain" has no version "3"`},
+		{"unknown model", "icu-nope", "", `"icu-nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := galenCmd(t, nil, "eval", "outcome", "--records", records, "--outcomes", outcomes,
+				"--model", tt.model, "--data-dir", dir)
+			if tt.wantModel == "" {
+				if code != 1 || !strings.Contains(stderr, tt.wantErr) {
+					t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, tt.wantErr)
+				}
+				return
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if want := "model " + tt.wantModel + ", "; !strings.HasPrefix(stdout, want) {
+				t.Errorf("evaluated %q, want %q", strings.SplitN(stdout, "\n", 2)[0], want)
+			}
+		})
 	}
 }
