@@ -1,7 +1,8 @@
 // Package sqlite implements galen.Store on an embedded SQLite database
 // (modernc.org/sqlite, pure Go): one file in the data directory, WAL mode,
 // foreign keys on, versioned migrations embedded in the binary. Artifacts are
-// stored as BLOBs next to their SHA-256.
+// stored as BLOBs next to their SHA-256. A second, empty file beside it
+// carries the lock of DB.WithLock.
 package sqlite
 
 import (
@@ -33,6 +34,8 @@ var migrations embed.FS
 // DB is a galen.Store backed by one SQLite file. It is safe for concurrent use.
 type DB struct {
 	db *sql.DB
+	// locks is the lock file that WithLock holds (lock.go).
+	locks *sql.DB
 	// now returns the current time; tests may replace it.
 	now func() time.Time
 	// audit batches concurrent audit events into one transaction (audit.go).
@@ -64,16 +67,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// few, and keep them open. No method holds more than one at a time.
 	sdb.SetMaxOpenConns(maxConns)
 	sdb.SetMaxIdleConns(maxConns)
-	db := &DB{db: sdb, now: time.Now}
-	if _, err := db.migrate(ctx); err != nil {
+	locks, err := openLocks(path)
+	if err != nil {
 		sdb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path+lockSuffix, err)
+	}
+	db := &DB{db: sdb, locks: locks, now: time.Now}
+	if _, err := db.migrate(ctx); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return db, nil
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error { return errors.Join(db.db.Close(), db.locks.Close()) }
 
 // Ping reports whether the database answers a query.
 func (db *DB) Ping(ctx context.Context) error {
