@@ -37,6 +37,8 @@ const migrationLock = 0x6761_6c65_6e // "galen"
 // concurrent use.
 type DB struct {
 	pool *pgxpool.Pool
+	// schema holds the tables; it scopes WithLock's keys (lock.go).
+	schema string
 	// now returns the current time; tests may replace it.
 	now func() time.Time
 }
@@ -70,6 +72,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if _, err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&db.schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: current schema: %w", err)
 	}
 	return db, nil
 }
