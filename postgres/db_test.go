@@ -85,9 +85,11 @@ func openTest(tb testing.TB, url string) *DB {
 func TestStore(t *testing.T) {
 	baseURL(t)
 	storetest.Run(t, func(tb testing.TB) storetest.Harness {
-		db := openTest(tb, freshSchema(tb))
+		url := freshSchema(tb)
+		db := openTest(tb, url)
 		return storetest.Harness{
-			Store: db,
+			Store:  db,
+			Reopen: func(tb testing.TB) galen.Store { return openTest(tb, url) },
 			CorruptArtifact: func(ctx context.Context, model string, version int) error {
 				_, err := db.pool.Exec(ctx, `
 					UPDATE model_versions SET artifact = artifact || '\x00'::bytea

@@ -29,9 +29,11 @@ func openTest(tb testing.TB, path string) *DB {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) storetest.Harness {
-		db := openTest(tb, filepath.Join(tb.TempDir(), "galen.db"))
+		path := filepath.Join(tb.TempDir(), "galen.db")
+		db := openTest(tb, path)
 		return storetest.Harness{
-			Store: db,
+			Store:  db,
+			Reopen: func(tb testing.TB) galen.Store { return openTest(tb, path) },
 			CorruptArtifact: func(ctx context.Context, model string, version int) error {
 				_, err := db.db.ExecContext(ctx, `
 					UPDATE model_versions SET artifact = artifact || x'00'

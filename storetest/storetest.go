@@ -35,6 +35,10 @@ type Harness struct {
 	// store's back, leaving its recorded SHA-256 and size as they were.
 	// Implementations do it with raw SQL.
 	CorruptArtifact func(ctx context.Context, model string, version int) error
+	// Reopen opens another store on the same database, as another process
+	// would (for SQLite, a second handle on the same file), closed at
+	// cleanup. The WithLock tests need it.
+	Reopen func(tb testing.TB) galen.Store
 }
 
 // Open returns a new, empty store for one subtest. It registers its own
@@ -64,6 +68,7 @@ func Run(t *testing.T, open Open) {
 		{"AuditAppendOnly", testAuditAppendOnly},
 		{"BadText", testBadText},
 		{"Canceled", testCanceled},
+		{"WithLock", testWithLock},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
