@@ -61,32 +61,42 @@ func ImportKey(secret string, role galen.Role, name string) (*galen.APIKey, erro
 	return &galen.APIKey{ID: "key_" + hex.EncodeToString(id), Name: name, Role: role, Prefix: prefix, Hash: HashKey(secret)}, nil
 }
 
+// adminKeyLock is the store lock EnsureAdminKey holds.
+const adminKeyLock = "httpapi.admin-key"
+
 // EnsureAdminKey creates the first admin key when the store has no keys:
 // from secret when it is not empty, else a generated one, which it returns
 // so that it can be shown once. It returns "" when keys exist or the secret
-// came from the caller.
-func EnsureAdminKey(ctx context.Context, keys galen.KeyService, secret string) (generated string, err error) {
-	ks, err := keys.FindAPIKeys(ctx)
-	if err != nil {
-		return "", fmt.Errorf("list keys: %w", err)
-	}
-	if len(ks) > 0 {
-		return "", nil
-	}
-	var k *galen.APIKey
-	if secret != "" {
-		k, err = ImportKey(secret, galen.RoleAdmin, "initial admin (GALEN_ADMIN_KEY)")
-	} else {
-		k, generated, err = GenerateKey(galen.RoleAdmin, "initial admin")
-	}
+// came from the caller. It looks and creates under the store's lock, so
+// that of replicas starting at once on one database exactly one creates
+// the key.
+func EnsureAdminKey(ctx context.Context, store galen.Store, secret string) (generated string, err error) {
+	err = store.WithLock(ctx, adminKeyLock, func(ctx context.Context) error {
+		ks, err := store.FindAPIKeys(ctx)
+		if err != nil {
+			return fmt.Errorf("list keys: %w", err)
+		}
+		if len(ks) > 0 {
+			return nil
+		}
+		var k *galen.APIKey
+		var g string
+		if secret != "" {
+			k, err = ImportKey(secret, galen.RoleAdmin, "initial admin (GALEN_ADMIN_KEY)")
+		} else {
+			k, g, err = GenerateKey(galen.RoleAdmin, "initial admin")
+		}
+		if err != nil {
+			return err
+		}
+		if err := store.CreateAPIKey(ctx, k); err != nil {
+			return fmt.Errorf("store admin key: %w", err)
+		}
+		generated = g
+		return nil
+	})
 	if err != nil {
 		return "", err
-	}
-	if err := keys.CreateAPIKey(ctx, k); err != nil {
-		if galen.ErrorCode(err) == galen.ECONFLICT {
-			return "", nil // another replica stored the same key first
-		}
-		return "", fmt.Errorf("store admin key: %w", err)
 	}
 	return generated, nil
 }
