@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strings"
@@ -81,7 +80,7 @@ func (s *Server) cdsHandler(svc cdsService) func(w http.ResponseWriter, r *http.
 		if err := requireJSON(r); err != nil {
 			return err
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := requestBody(r)
 		if err != nil {
 			return err
 		}
@@ -117,7 +116,7 @@ func (s *Server) handleCDSFeedback(w http.ResponseWriter, r *http.Request) error
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := requestBody(r)
 	if err != nil {
 		return err
 	}

@@ -181,7 +181,7 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 			return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EINVALID, "unknown query parameter %q (want model, version, admission)", k))
 		}
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := requestBody(r)
 	if err != nil {
 		return s.answerError(w, r, wantFHIR, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -374,6 +375,129 @@ func TestOutcomePredictRolesAndAudit(t *testing.T) {
 		if e.Route != "/v1/outcome/predict" || e.ModelVersion != 1 || e.InputSHA256 != hex.EncodeToString(sum[:]) || e.Status != 200 {
 			t.Errorf("audit event %+v", e)
 		}
+	}
+}
+
+// TestOutcomeAuditHash checks that the audit event of every outcome
+// request, answered or refused, sent with a length or chunked, carries the
+// SHA-256 of the body as sent.
+func TestOutcomeAuditHash(t *testing.T) {
+	env := newOutcomeEnv(t)
+	stay := sampleStay()
+	tests := []struct {
+		name       string
+		ct         string
+		body       []byte
+		chunked    bool // send without Content-Length
+		wantStatus int
+	}{
+		{"plain", "application/json", plainBody(t, stay), false, 200},
+		{"plain chunked", "application/json", plainBody(t, stay), true, 200},
+		{"FHIR bundle", "application/fhir+json", bundleBody(t, stay), false, 200},
+		{"problems", "application/json", []byte(`{"observations":[]}`), false, 400},
+		{"malformed", "application/json", []byte(`{"observations":[`), true, 400},
+		{"refused content type", "text/plain", []byte("HR 80 at 00:10"), false, 415},
+		{"empty", "application/json", nil, false, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader = bytes.NewReader(tt.body)
+			if tt.chunked {
+				body = io.MultiReader(body) // hides the length from the client
+			}
+			req, err := http.NewRequest("POST", env.url+"/v1/outcome/predict", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", tt.ct)
+			req.Header.Set("Authorization", "Bearer "+env.keys[galen.RoleClinician])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, b)
+			}
+			// An audited answer leaves after its event is stored.
+			es, _, err := env.store.FindAuditEvents(context.Background(), galen.AuditFilter{Limit: 1})
+			if err != nil || len(es) != 1 {
+				t.Fatalf("audit events: %v, %v", es, err)
+			}
+			want := ""
+			if len(tt.body) > 0 {
+				sum := sha256.Sum256(tt.body)
+				want = hex.EncodeToString(sum[:])
+			}
+			if e := es[0]; e.Route != "/v1/outcome/predict" || e.Status != tt.wantStatus || e.InputSHA256 != want {
+				t.Errorf("audit event %+v, want input hash %q", e, want)
+			}
+		})
+	}
+}
+
+// TestOutcomeBodyHeldOnce checks that an audited outcome request holds its
+// body in memory once: the middleware reads it to hash it for the audit log
+// and the handler decodes those bytes instead of reading a copy.
+func TestOutcomeBodyHeldOnce(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	// Malformed at once, so that decoding stops early and the body's copies
+	// are all that grows with its size.
+	body := append([]byte(`{"observations": x`), bytes.Repeat([]byte(" "), 4<<20)...)
+	serve := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/v1/outcome/predict", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+env.keys["clinician"])
+		rec := httptest.NewRecorder()
+		env.handler.ServeHTTP(rec, req)
+		return rec
+	}
+	serve() // the key cache and the audit log warm up
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rec := serve()
+	runtime.ReadMemStats(&after)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "malformed JSON") {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("one request allocated %d bytes for a %d-byte body", alloc, len(body))
+	if alloc > 2*uint64(len(body)) {
+		t.Errorf("one request allocated %d bytes for a %d-byte body; want the body held once", alloc, len(body))
+	}
+}
+
+// TestOutcomeBodyLimit checks that a body over --max-body is refused with
+// 413 before the handler runs, with or without a declared length.
+func TestOutcomeBodyLimit(t *testing.T) {
+	env := newEnv(t, Config{MaxBody: 4096}, inference.Config{}, nil)
+	body := plainBody(t, sampleStay())
+	for _, chunked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
+			var rd io.Reader = bytes.NewReader(body)
+			if chunked {
+				rd = io.MultiReader(rd)
+			}
+			req, err := http.NewRequest("POST", env.url+"/v1/outcome/predict", rd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+env.keys["clinician"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status %d, want 413: %s", resp.StatusCode, b)
+			}
+			if msg := errorOf(t, resp, b); !strings.Contains(msg, "over the 4096-byte limit") {
+				t.Errorf("error %q", msg)
+			}
+		})
 	}
 }
 

@@ -27,8 +27,9 @@ type route struct {
 	Pattern string       // path pattern in http.ServeMux syntax, e.g. "/v1/models/{name}"
 	Roles   []galen.Role // roles allowed; empty means public (no key needed)
 	// Audit writes an audit event for every authenticated request. The body
-	// is read whole to hash it, and the answer is buffered until the event
-	// is stored, so an audited route cannot stream.
+	// is read whole, once, to hash it (handlers get the bytes from
+	// requestBody), and the answer is buffered until the event is stored,
+	// so an audited route cannot stream.
 	Audit   bool
 	Handler func(w http.ResponseWriter, r *http.Request) error
 	Summary string // one line for /openapi.json and the README
@@ -78,6 +79,8 @@ type reqInfo struct {
 	key     *galen.APIKey // nil until authenticated
 	model   string        // for the audit log; defaults to the {name} path value
 	version int           // set by handlers that resolve a version
+	body    []byte        // the whole body, once read by readBody
+	hasBody bool          // body holds the whole body
 }
 
 type infoKey struct{}
@@ -199,7 +202,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		}()
 		err := s.authenticate(r, rt, ri)
 		if err == nil && rt.Audit {
-			bodyHash, err = hashBody(r)
+			bodyHash, err = readBody(r, ri, s.cfg.MaxBody)
 		}
 		if err == nil {
 			err = rt.Handler(sw, r)
@@ -240,19 +243,50 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 	return nil
 }
 
-// hashBody reads the whole body (within the limit), puts it back for the
-// handler and returns its hex SHA-256, or "" for an empty body.
-func hashBody(r *http.Request) (string, error) {
-	b, err := io.ReadAll(r.Body)
+// readBody reads the whole body (within limit) once, keeps it in ri for
+// requestBody and as the handler's r.Body, and returns its hex SHA-256, or
+// "" for an empty body.
+func readBody(r *http.Request, ri *reqInfo, limit int64) (string, error) {
+	b, err := readAll(r.Body, min(r.ContentLength, limit))
 	if err != nil {
 		return "", err
 	}
+	ri.body, ri.hasBody = b, true
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	if len(b) == 0 {
 		return "", nil
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// requestBody returns the whole request body: on an audited route the
+// bytes the middleware read to hash them, elsewhere the body read now.
+func requestBody(r *http.Request) ([]byte, error) {
+	if ri := info(r); ri.hasBody {
+		return ri.body, nil
+	}
+	return io.ReadAll(r.Body)
+}
+
+// readAll is io.ReadAll into a buffer sized for size bytes, the declared
+// Content-Length (-1 if unknown), so that a body of known length is
+// allocated once.
+func readAll(rd io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, max(size+1, 512))
+	for {
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func newRequestID() string {
