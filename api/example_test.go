@@ -27,3 +27,17 @@ func ExampleInferTensor_Decode() {
 	// [1 2 3 4] <nil>
 	// galen invalid: tensor "x": shape [3 2] needs 6 elements, data has 4
 }
+
+func ExampleOutcomeRequest() {
+	hr, gcs := 88.0, 11.0
+	req := api.OutcomeRequest{
+		Observations: []api.OutcomeObservation{
+			{Time: json.RawMessage(`"01:30"`), Parameter: "HR", Value: &hr}, // "HH:MM" since ICU admission
+			{Time: json.RawMessage("95"), Parameter: "GCS", Value: &gcs},    // or minutes
+		},
+		Descriptors: map[string]float64{"Age": 71, "Gender": 1},
+	}
+	b, _ := json.Marshal(req)
+	fmt.Println(string(b))
+	// Output: {"observations":[{"time":"01:30","parameter":"HR","value":88},{"time":95,"parameter":"GCS","value":11}],"descriptors":{"Age":71,"Gender":1}}
+}

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/galenhealth/galen/api"
 	"github.com/galenhealth/galen/inference"
 	"github.com/galenhealth/galen/linear"
+	"github.com/galenhealth/galen/outcome"
 )
 
 // startServer serves h on 127.0.0.1:0 until the test ends and returns its URL.
@@ -207,5 +210,102 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("Serve after Shutdown: %v", err)
+	}
+}
+
+// TestOutcomeEndToEnd drives POST /v1/outcome/predict on a real listener
+// through api.Client.PredictOutcome: the answer is the built-in model's own
+// prediction for the stay, errors keep their codes, and the audit event
+// holds the hash of the body the client sent.
+func TestOutcomeEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	env := newOutcomeEnv(t)
+	client := func(role galen.Role) *api.Client {
+		c, err := api.NewClient(env.url, env.keys[role])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	clinician := client(galen.RoleClinician)
+	stay := sampleStay()
+	req := &api.OutcomeRequest{Descriptors: stay.Descriptors}
+	for i, o := range stay.Observations {
+		v := o.Value
+		at := json.RawMessage(strconv.Itoa(o.Minutes)) // both forms of time
+		if i%2 == 0 {
+			at = json.RawMessage(fmt.Sprintf(`"%02d:%02d"`, o.Minutes/60, o.Minutes%60))
+		}
+		req.Observations = append(req.Observations, api.OutcomeObservation{Time: at, Parameter: o.Parameter, Value: &v})
+	}
+	m, err := outcome.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Predict(ctx, stay)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name           string
+		model, version string
+	}{
+		{"defaults", "", ""},
+		{"model and version", DefaultOutcomeModel, "1"},
+		{"alias", DefaultOutcomeModel, inference.DefaultAlias},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := clinician.PredictOutcome(ctx, tt.model, tt.version, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Model != DefaultOutcomeModel || got.Version != 1 || got.Band != want.Band || got.Uncertain != want.Uncertain {
+				t.Errorf("answer %+v, want model %s:1, band %s", got, DefaultOutcomeModel, want.Band)
+			}
+			if math.Abs(got.Risk-want.Risk) > 1e-12 {
+				t.Errorf("risk %v, the model says %v", got.Risk, want.Risk)
+			}
+			if len(got.Explanation) != len(want.Contributions) || got.Explanation[0] != api.OutcomeContribution(want.Contributions[0]) {
+				t.Errorf("explanation %v, want %v", got.Explanation, want.Contributions)
+			}
+			if got.Warnings == nil {
+				t.Error("warnings is null, want an array")
+			}
+		})
+	}
+
+	// The audit event of the last call holds the hash of what the client sent.
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	es, _, err := env.store.FindAuditEvents(ctx, galen.AuditFilter{Limit: 1})
+	if err != nil || len(es) != 1 || es[0].Route != "/v1/outcome/predict" || es[0].InputSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("audit %+v, %v; want the event of the call with input hash %x", es, err, sum)
+	}
+
+	bad := &api.OutcomeRequest{Observations: []api.OutcomeObservation{{Time: json.RawMessage(`"25:61"`), Parameter: "HR"}}}
+	errTests := []struct {
+		name     string
+		c        *api.Client
+		model    string
+		req      *api.OutcomeRequest
+		wantCode string
+		wantMsg  string // substring of the message
+	}{
+		{"problems", clinician, "", bad, galen.EINVALID, "observations[0].time"},
+		{"unknown model", clinician, "nope", req, galen.ENOTFOUND, `"nope"`},
+		{"auditor may not predict", client(galen.RoleAuditor), "", req, galen.EFORBIDDEN, "auditor"},
+	}
+	for _, tt := range errTests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.c.PredictOutcome(ctx, tt.model, "", tt.req)
+			if galen.ErrorCode(err) != tt.wantCode || !strings.Contains(galen.ErrorMessage(err), tt.wantMsg) {
+				t.Errorf("err = %v, want %s containing %q", err, tt.wantCode, tt.wantMsg)
+			}
+		})
 	}
 }

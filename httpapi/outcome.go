@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/api"
 	"github.com/galenhealth/galen/fhir"
 	"github.com/galenhealth/galen/fhir/icustay"
 	"github.com/galenhealth/galen/inference"
@@ -40,43 +41,8 @@ func (s *Server) outcomeRoutes() []route {
 		{Method: "POST", Pattern: "/v1/outcome/predict", Roles: predictRoles, Audit: true, Handler: s.handleOutcomePredict, Tag: "outcome",
 			Summary: "ICU in-hospital mortality risk with per-variable explanation, from PhysioNet-style observations or a FHIR R4 Bundle " +
 				"(Content-Type application/fhir+json); Accept: application/fhir+json answers a RiskAssessment",
-			Request: OutcomeRequest{}, Response: OutcomeResponse{}, Query: []string{"model", "version", "admission"}},
+			Request: api.OutcomeRequest{}, Response: api.OutcomeResponse{}, Query: []string{"model", "version", "admission"}},
 	}
-}
-
-// OutcomeRequest is the plain-JSON body of POST /v1/outcome/predict: the
-// first 48 hours of an ICU stay in PhysioNet 2012 names and units.
-type OutcomeRequest struct {
-	Observations []OutcomeObservation `json:"observations"`
-	// Descriptors: Age (years), Gender (0 female, 1 male), Height (cm),
-	// ICUType (1-4), Weight (kg); -1 or absent = unknown.
-	Descriptors map[string]float64 `json:"descriptors,omitempty"`
-}
-
-// OutcomeObservation is one value: time since ICU admission as "HH:MM" or
-// as a number of minutes, the PhysioNet parameter name, and the value.
-type OutcomeObservation struct {
-	Time      json.RawMessage `json:"time"`
-	Parameter string          `json:"parameter"`
-	Value     *float64        `json:"value"`
-}
-
-// OutcomeResponse is the answer of POST /v1/outcome/predict.
-type OutcomeResponse struct {
-	Risk        float64               `json:"risk"`      // calibrated probability of in-hospital death
-	Uncertain   bool                  `json:"uncertain"` // too little data or disagreeing models
-	Band        string                `json:"band"`      // low, moderate or high
-	Explanation []OutcomeContribution `json:"explanation"`
-	Warnings    []string              `json:"warnings"`
-	Model       string                `json:"model"`
-	Version     int                   `json:"version"`
-}
-
-// OutcomeContribution is how much one variable moved the risk (occlusion:
-// risk with the variable minus risk without it).
-type OutcomeContribution struct {
-	Variable     string  `json:"variable"`
-	Contribution float64 `json:"contribution"`
 }
 
 // Problem is one thing wrong with a request body, at a JSON path.
@@ -233,10 +199,10 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 	if wantFHIR {
 		return writeFHIR(w, http.StatusOK, riskAssessment(pred, v, res, warnings))
 	}
-	out := OutcomeResponse{Risk: pred.Risk, Uncertain: pred.Uncertain, Band: pred.Band, Model: v.ModelName, Version: v.Version,
-		Explanation: make([]OutcomeContribution, len(pred.Contributions)), Warnings: warnings}
+	out := api.OutcomeResponse{Risk: pred.Risk, Uncertain: pred.Uncertain, Band: pred.Band, Model: v.ModelName, Version: v.Version,
+		Explanation: make([]api.OutcomeContribution, len(pred.Contributions)), Warnings: warnings}
 	for i, c := range pred.Contributions {
-		out.Explanation[i] = OutcomeContribution(c)
+		out.Explanation[i] = api.OutcomeContribution(c)
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
@@ -264,7 +230,7 @@ const maxOutcomeMinutes = 100 * 24 * 60
 // Gender, Height, ICUType at any time, Weight at 00:00) become descriptors;
 // RecordID lines are ignored.
 func parseOutcomeRequest(body []byte) (*outcome.Stay, []Problem) {
-	var req OutcomeRequest
+	var req api.OutcomeRequest
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, []Problem{{Message: "request body is empty; want a JSON object with observations"}}
 	}

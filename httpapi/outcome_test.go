@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/api"
 	"github.com/galenhealth/galen/fhir"
 	"github.com/galenhealth/galen/fhir/icustay"
 	"github.com/galenhealth/galen/inference"
@@ -130,11 +131,11 @@ func sampleStay() *outcome.Stay {
 // plainBody writes a stay as the plain-JSON request, with "HH:MM" times.
 func plainBody(tb testing.TB, s *outcome.Stay) []byte {
 	tb.Helper()
-	req := OutcomeRequest{Descriptors: s.Descriptors}
+	req := api.OutcomeRequest{Descriptors: s.Descriptors}
 	for _, o := range s.Observations {
 		v := o.Value
 		t, _ := json.Marshal(fmt.Sprintf("%02d:%02d", o.Minutes/60, o.Minutes%60))
-		req.Observations = append(req.Observations, OutcomeObservation{Time: t, Parameter: o.Parameter, Value: &v})
+		req.Observations = append(req.Observations, api.OutcomeObservation{Time: t, Parameter: o.Parameter, Value: &v})
 	}
 	b, err := json.Marshal(req)
 	if err != nil {
@@ -192,9 +193,9 @@ func TestOutcomePredict(t *testing.T) {
 		wantFHIR    bool     // the answer is FHIR (RiskAssessment or OperationOutcome)
 		wantInBody  []string // substrings of the body
 		wantPaths   []string // problem paths (plain) or issue expressions (FHIR), in order
-		checkResult func(t *testing.T, r OutcomeResponse)
+		checkResult func(t *testing.T, r api.OutcomeResponse)
 	}{
-		{name: "plain observations", ct: jsonCT, body: plain, wantStatus: 200, checkResult: func(t *testing.T, r OutcomeResponse) {
+		{name: "plain observations", ct: jsonCT, body: plain, wantStatus: 200, checkResult: func(t *testing.T, r api.OutcomeResponse) {
 			if r.Risk <= 0 || r.Risk >= 1 || r.Model != DefaultOutcomeModel || r.Version != 1 || len(r.Explanation) < 10 || r.Uncertain {
 				t.Errorf("response %+v", r)
 			}
@@ -207,16 +208,16 @@ func TestOutcomePredict(t *testing.T) {
 		{name: "FHIR bundle", ct: fhirCT, body: bundle, wantStatus: 200, wantFHIR: true,
 			wantInBody: []string{`"resourceType":"RiskAssessment"`, `"probabilityDecimal"`, `"Patient/p1"`, `risk-probability`}},
 		{name: "FHIR bundle sent as application/json", ct: jsonCT, body: bundle, wantStatus: 200, wantFHIR: true, wantInBody: []string{`"RiskAssessment"`}},
-		{name: "FHIR bundle, plain JSON wanted", ct: fhirCT, accept: jsonCT, body: bundle, wantStatus: 200, checkResult: func(t *testing.T, r OutcomeResponse) {
+		{name: "FHIR bundle, plain JSON wanted", ct: fhirCT, accept: jsonCT, body: bundle, wantStatus: 200, checkResult: func(t *testing.T, r api.OutcomeResponse) {
 			if r.Risk <= 0 || len(r.Explanation) == 0 {
 				t.Errorf("response %+v", r)
 			}
 		}},
 		{name: "plain in, RiskAssessment out", ct: jsonCT, accept: "application/fhir+json", body: plain, wantStatus: 200, wantFHIR: true,
 			wantInBody: []string{`"RiskAssessment"`, `the ICU stay in the request`}},
-		{name: "same risk from both forms", ct: fhirCT, accept: jsonCT, body: bundle, wantStatus: 200, checkResult: func(t *testing.T, r OutcomeResponse) {
+		{name: "same risk from both forms", ct: fhirCT, accept: jsonCT, body: bundle, wantStatus: 200, checkResult: func(t *testing.T, r api.OutcomeResponse) {
 			_, b := env.post(t, galen.RoleClinician, "/v1/outcome/predict", jsonCT, "", plain)
-			var p OutcomeResponse
+			var p api.OutcomeResponse
 			if err := json.Unmarshal(b, &p); err != nil || fmt.Sprintf("%.9f", p.Risk) != fmt.Sprintf("%.9f", r.Risk) {
 				t.Errorf("plain risk %v, FHIR risk %v (%v)", p.Risk, r.Risk, err)
 			}
@@ -315,7 +316,7 @@ func TestOutcomePredict(t *testing.T) {
 					t.Errorf("probability %v", p)
 				}
 			case resp.StatusCode == 200:
-				var r OutcomeResponse
+				var r api.OutcomeResponse
 				if err := json.Unmarshal(b, &r); err != nil {
 					t.Fatal(err)
 				}
