@@ -230,17 +230,15 @@ const maxOutcomeMinutes = 100 * 24 * 60
 // Gender, Height, ICUType at any time, Weight at 00:00) become descriptors;
 // RecordID lines are ignored.
 func parseOutcomeRequest(body []byte) (*outcome.Stay, []Problem) {
-	var req api.OutcomeRequest
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, []Problem{{Message: "request body is empty; want a JSON object with observations"}}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, []Problem{{Message: galen.ErrorMessage(jsonError(err))}}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, []Problem{{Message: "malformed JSON: more data after the first value"}}
+	req, ok := decodeOutcomeFast(body)
+	if !ok {
+		var err error
+		if req, err = decodeOutcomeJSON(body); err != nil {
+			return nil, []Problem{{Message: galen.ErrorMessage(err)}}
+		}
 	}
 	var ps []Problem
 	add := func(path, format string, args ...any) {
@@ -314,6 +312,21 @@ func parseOutcomeRequest(body []byte) (*outcome.Stay, []Problem) {
 // parseMinutes reads "HH:MM" or a whole number of minutes from a JSON
 // value. It reads plain strings and numbers directly (one request has
 // hundreds of times) and leaves escapes to encoding/json.
+// decodeOutcomeJSON decodes a plain request with encoding/json: unknown
+// fields and data after the object are errors (EINVALID).
+func decodeOutcomeJSON(body []byte) (*api.OutcomeRequest, error) {
+	var req api.OutcomeRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, galen.Errorf(galen.EINVALID, "malformed JSON: more data after the first value")
+	}
+	return &req, nil
+}
+
 func parseMinutes(raw json.RawMessage) (int, bool) {
 	if len(raw) == 0 {
 		return 0, false
