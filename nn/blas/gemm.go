@@ -22,9 +22,24 @@ const (
 
 type packBufs struct{ a, b []float32 }
 
-var bufPool = sync.Pool{New: func() any {
-	return &packBufs{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
-}}
+// bufPool holds packing buffers, each grown to the largest product it has
+// served (at most mc·kc and kc·nc floats): small products, such as a
+// recurrent network's over 48 steps, then allocate kilobytes instead of the
+// 2 MB of a full block each time the pool is emptied by a GC.
+var bufPool = sync.Pool{New: func() any { return new(packBufs) }}
+
+// getPackBufs returns the pack buffers for an m×n×k product, grown if needed.
+func getPackBufs(m, n, k int) *packBufs {
+	bufs := bufPool.Get().(*packBufs)
+	roundUp := func(x, to int) int { return (x + to - 1) / to * to }
+	if need := roundUp(min(mc, m), mr) * min(kc, k); len(bufs.a) < need {
+		bufs.a = make([]float32, need)
+	}
+	if need := min(kc, k) * roundUp(min(nc, n), nr); len(bufs.b) < need {
+		bufs.b = make([]float32, need)
+	}
+	return bufs
+}
 
 // packedGemm computes C = alpha·op(A)·op(B) + beta·C with the micro-kernel.
 func packedGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -76,7 +91,7 @@ func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 		naiveGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 		return
 	}
-	bufs := bufPool.Get().(*packBufs)
+	bufs := getPackBufs(m, n, k)
 	defer bufPool.Put(bufs)
 	var tile [mr * nr]float32
 	inPlace := func(k int, a, b, c *float32, ldb, ldc int, acc bool) {
