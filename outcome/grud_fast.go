@@ -67,6 +67,18 @@ func newFastGRUD(g *GRUD) *fastGRUD {
 type workspace struct {
 	f   []float32
 	off int
+	// The stay on the time grid, which the members share: kept apart
+	// from f, since reset recycles f between members.
+	series Series
+	g      []float64
+}
+
+// grid returns n float64s for the series, reused across predictions.
+func (w *workspace) grid(n int) []float64 {
+	if cap(w.g) < n {
+		w.g = make([]float64, n)
+	}
+	return w.g[:n]
 }
 
 var workspaces = sync.Pool{New: func() any { return new(workspace) }}

@@ -259,7 +259,9 @@ func (m *Model) scores(c *cleaned, explain bool) (risk, rLR, rGRUD float64, cont
 	}
 	zg := make([]float64, n)
 	if len(m.fast) > 0 && w.GRUD > 0 {
-		s := m.a.Norm.series(c, m.a.Config, -1, "")
+		ws := workspaces.Get().(*workspace)
+		defer workspaces.Put(ws)
+		s := m.a.Norm.seriesInto(&ws.series, ws.grid(5*m.a.Config.Bins()*len(variables)), c, m.a.Config, -1, "")
 		var vars []int
 		statics := make([][]float64, len(occ))
 		for i, o := range occ {
@@ -271,8 +273,6 @@ func (m *Model) scores(c *cleaned, explain bool) (risk, rLR, rGRUD float64, cont
 				statics[i] = m.a.Norm.static(c.desc, o.d)
 			}
 		}
-		ws := workspaces.Get().(*workspace)
-		defer workspaces.Put(ws)
 		for _, f := range m.fast {
 			ws.reset()
 			h, dl := f.explain(s, vars, ws)

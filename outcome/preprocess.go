@@ -186,13 +186,23 @@ var StaticNames = []string{"Age", "Age missing", "Female", "Male", "Height", "He
 // series puts a cleaned stay on the grid. skip, if >= 0, is a variable index
 // left out (occlusion); skipDesc a descriptor left out.
 func (n *Normalizer) series(c *cleaned, cfg Config, skip int, skipDesc string) *Series {
+	return n.seriesInto(new(Series), make([]float64, 5*cfg.withDefaults().Bins()*len(variables)), c, cfg, skip, skipDesc)
+}
+
+// seriesInto is series with the grid's five T×F arrays (values, mask,
+// delta, last and a count) carved from buf, which must hold 5·T·F floats;
+// it sets and returns s.
+func (n *Normalizer) seriesInto(s *Series, buf []float64, c *cleaned, cfg Config, skip int, skipDesc string) *Series {
 	cfg = cfg.withDefaults()
 	T, F := cfg.Bins(), len(variables)
-	s := &Series{T: T, F: F,
-		Values: make([]float64, T*F), Mask: make([]float64, T*F),
-		Delta: make([]float64, T*F), Last: make([]float64, T*F),
+	TF := T * F
+	buf = buf[:5*TF]
+	clear(buf)
+	*s = Series{T: T, F: F,
+		Values: buf[:TF:TF], Mask: buf[TF : 2*TF : 2*TF],
+		Delta: buf[2*TF : 3*TF : 3*TF], Last: buf[3*TF : 4*TF : 4*TF],
 		Static: n.static(c.desc, skipDesc)}
-	cnt := make([]float64, T*F)
+	cnt := buf[4*TF:]
 	for i, obs := range c.obs {
 		if i == skip {
 			continue
