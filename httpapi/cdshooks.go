@@ -34,14 +34,14 @@ func init() {
 }
 
 func (s *Server) cdsRoutes() []route {
-	rs := []route{{Method: "GET", Pattern: "/cds-services", Roles: anyRole, Handler: s.handleCDSDiscovery, Tag: "cds-hooks",
+	rs := []route{{Method: "GET", Pattern: "/cds-services", Roles: anyRole, Handler: s.handleCDSDiscovery, Authn: s.cdsAuthenticate, Tag: "cds-hooks",
 		Summary: "CDS Hooks 2.0 discovery: the services, their hooks and prefetch templates", Response: cdshooks.Discovery{}}}
 	for _, svc := range cdsServices {
 		rs = append(rs,
-			route{Method: "POST", Pattern: "/cds-services/" + svc.Info.ID, Roles: predictRoles, Audit: true, Handler: s.cdsHandler(svc), Tag: "cds-hooks",
+			route{Method: "POST", Pattern: "/cds-services/" + svc.Info.ID, Roles: predictRoles, Audit: true, Handler: s.cdsHandler(svc), Authn: s.cdsAuthenticate, Tag: "cds-hooks",
 				Summary: "CDS Hooks " + svc.Info.Hook + " service: " + svc.Info.Title + " (412 when prefetch is missing)",
 				Request: cdshooks.Request{}, Response: cdshooks.Response{}},
-			route{Method: "POST", Pattern: "/cds-services/" + svc.Info.ID + "/feedback", Roles: predictRoles, Audit: true, Handler: s.handleCDSFeedback, Tag: "cds-hooks",
+			route{Method: "POST", Pattern: "/cds-services/" + svc.Info.ID + "/feedback", Roles: predictRoles, Audit: true, Handler: s.handleCDSFeedback, Authn: s.cdsAuthenticate, Tag: "cds-hooks",
 				Summary: "CDS Hooks feedback on the cards of " + svc.Info.ID, Request: cdshooks.Feedback{}},
 		)
 	}
@@ -70,7 +70,8 @@ func cdsProblems(w http.ResponseWriter, err error) error {
 }
 
 // prefetchError marks a request the service cannot answer because data it
-// needs was not prefetched and it will not fetch it: HTTP 412, per the spec.
+// needs was not prefetched and it will not or cannot fetch it: HTTP 412,
+// per the spec.
 type prefetchError struct{ msg string }
 
 func (e *prefetchError) Error() string { return e.msg }
@@ -94,12 +95,21 @@ func (s *Server) cdsHandler(svc cdsService) func(w http.ResponseWriter, r *http.
 		}
 		resp, err := svc.Answer(s, r, req)
 		var (
-			pe *prefetchError
-			fe *fhir.Error
+			pe  *prefetchError
+			fte *fetchError
+			fe  *fhir.Error
 		)
 		switch {
 		case errors.As(err, &pe):
 			return writeJSON(w, http.StatusPreconditionFailed, ProblemsError{Error: pe.msg, Problems: []Problem{{Path: "prefetch", Message: pe.msg}}})
+		case errors.As(err, &fte):
+			// The message names the failure, never the patient or the token.
+			s.logger.Warn("cds fhir fetch failed", "request_id", info(r).id, "service", svc.Info.ID, "reason", fte.msg)
+			ps := fte.problems
+			if len(ps) == 0 {
+				ps = []Problem{{Path: "fhirServer", Message: fte.msg}}
+			}
+			return writeJSON(w, http.StatusPreconditionFailed, ProblemsError{Error: fte.msg, Problems: ps})
 		case errors.As(err, &fe):
 			return writeJSON(w, http.StatusBadRequest, problemsBody(problemsFrom(fe.Issues)))
 		case err != nil:
@@ -165,14 +175,14 @@ func icuMortalityService() cdshooks.Service {
 }
 
 func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cdshooks.Response, error) {
-	obs := req.PrefetchData("observations")
-	if obs == nil {
-		msg := "prefetch \"observations\" is missing and there is no fhirServer to fetch it from"
-		if req.FHIRServer != "" {
-			msg = "prefetch \"observations\" is missing; this service does not fetch from FHIR servers, so send the prefetch"
+	if req.PrefetchData("observations") == nil {
+		// The Patient is optional while the Observations are prefetched;
+		// when they are fetched, the Patient comes too if it is missing.
+		if err := s.missingPrefetch(r.Context(), req, icuMortalityService(), "observations", "patient"); err != nil {
+			return nil, err
 		}
-		return nil, &prefetchError{msg}
 	}
+	obs := req.PrefetchData("observations")
 	bundle, err := fhir.DecodeBundle(obs)
 	if err != nil {
 		return nil, prefixIssues(err, "prefetch.observations.")

@@ -32,6 +32,10 @@ type route struct {
 	// so an audited route cannot stream.
 	Audit   bool
 	Handler func(w http.ResponseWriter, r *http.Request) error
+	// Authn, if set, sees the bearer token before the API-key check: it
+	// returns the identity the token proves, an error, or nil, nil to leave
+	// the token to the API-key check (the CDS routes accept client JWTs).
+	Authn   func(r *http.Request, token string) (*galen.APIKey, error)
 	Summary string // one line for /openapi.json and the README
 	Tag     string // OpenAPI group, e.g. "oip", "models"
 
@@ -227,7 +231,17 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) || strings.TrimSpace(h[len(scheme):]) == "" {
 		return galen.Errorf(galen.EUNAUTHORIZED, "missing API key: send Authorization: Bearer <key>")
 	}
-	k, err := s.keys.lookup(r.Context(), HashKey(strings.TrimSpace(h[len(scheme):])))
+	token := strings.TrimSpace(h[len(scheme):])
+	var k *galen.APIKey
+	var err error
+	if rt.Authn != nil {
+		if k, err = rt.Authn(r, token); err != nil {
+			return err
+		}
+	}
+	if k == nil {
+		k, err = s.keys.lookup(r.Context(), HashKey(token))
+	}
 	switch {
 	case galen.ErrorCode(err) == galen.ENOTFOUND:
 		return galen.Errorf(galen.EUNAUTHORIZED, "unknown API key")

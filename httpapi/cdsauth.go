@@ -1,0 +1,512 @@
+package httpapi
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"weak"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/galenhealth/galen"
+)
+
+// CDS Hooks client authentication (CDS Hooks 2.0, "Trusting CDS Clients"):
+// an EHR calling a CDS route sends "Authorization: Bearer <jwt>", a JWT it
+// signed with a key of its own. Galen trusts the issuers listed in a trust
+// file (CDSIssuer), each with its public keys inline or in a file. Galen
+// never fetches the jku header's URL: that URL comes from the caller, and a
+// server that fetches URLs named by its callers can be turned against its
+// own network (SSRF) and would trust any key the caller points it to; keys
+// are configured, not discovered. API keys keep working on the same routes.
+
+// CDS client JWT limits.
+const (
+	// CDSMaxJWTLifetime is how far ahead of now a client JWT's exp may be;
+	// CDS Hooks 2.0 says at most five minutes.
+	CDSMaxJWTLifetime = 5 * time.Minute
+	// CDSJWTLeeway is the clock skew allowed between the EHR and Galen on
+	// exp, iat and nbf.
+	CDSJWTLeeway = 30 * time.Second
+	// maxJTIs bounds the replay cache. With exp at most five minutes ahead
+	// it holds over 300 requests a second of one replica.
+	maxJTIs = 1 << 17
+)
+
+// cdsAlgs are the JWS algorithms accepted from CDS clients: the spec's
+// ES384 and RS384, and ES256 and RS256. Never "none" or an HMAC, whose key
+// would be the public key the attacker also has.
+var cdsAlgs = []jose.SignatureAlgorithm{jose.ES384, jose.RS384, jose.ES256, jose.RS256}
+
+// CDSIssuer is a CDS client (an EHR) trusted to call the CDS services with
+// a signed JWT. One entry of the trust file.
+type CDSIssuer struct {
+	Issuer string `json:"iss"` // the JWT's iss, exactly
+	// JWKS is the issuer's public JSON Web Key Set, inline; JWKSFile names a
+	// file holding it instead (relative to the trust file). One of the two.
+	JWKS     json.RawMessage `json:"jwks,omitempty"`
+	JWKSFile string          `json:"jwks_file,omitempty"`
+	// Role is what the issuer's requests may do (default clinician).
+	Role galen.Role `json:"role,omitempty"`
+}
+
+// LoadCDSTrust reads a trust file: a JSON array of CDSIssuer. It reads each
+// jwks_file (relative paths are relative to the trust file's folder) into
+// JWKS, and checks everything ConfigureCDS checks.
+func LoadCDSTrust(path string) ([]CDSIssuer, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cds trust file: %w", err)
+	}
+	iss, err := ParseCDSTrust(b)
+	if err != nil {
+		return nil, fmt.Errorf("cds trust file %s: %w", path, err)
+	}
+	for i := range iss {
+		if iss[i].JWKSFile == "" {
+			continue
+		}
+		p := iss[i].JWKSFile
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(path), p)
+		}
+		k, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("cds trust file %s: [%d] (iss %q): jwks_file: %w", path, i, iss[i].Issuer, err)
+		}
+		iss[i].JWKS, iss[i].JWKSFile = k, ""
+	}
+	if _, err := newCDSTrust(iss); err != nil {
+		return nil, fmt.Errorf("cds trust file %s: %w", path, err)
+	}
+	return iss, nil
+}
+
+// ParseCDSTrust strictly decodes a trust file's bytes: a JSON array of
+// issuers, each with iss, one of jwks and jwks_file, and an optional role.
+// It reports every problem at once; it does not read jwks_file.
+func ParseCDSTrust(data []byte) ([]CDSIssuer, error) {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	var iss []CDSIssuer
+	if err := dec.Decode(&iss); err != nil {
+		return nil, fmt.Errorf("want a JSON array of {\"iss\", \"jwks\" or \"jwks_file\", \"role\"}: %w", err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, errors.New("more data after the JSON array")
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for i := range iss {
+		is := &iss[i]
+		switch {
+		case strings.TrimSpace(is.Issuer) == "":
+			errs = append(errs, fmt.Errorf("[%d]: iss is missing", i))
+		case seen[is.Issuer]:
+			errs = append(errs, fmt.Errorf("[%d]: iss %q is listed twice", i, is.Issuer))
+		}
+		seen[is.Issuer] = true
+		if (len(is.JWKS) == 0) == (is.JWKSFile == "") {
+			errs = append(errs, fmt.Errorf("[%d] (iss %q): want exactly one of jwks and jwks_file", i, is.Issuer))
+		}
+		if is.Role == "" {
+			is.Role = galen.RoleClinician
+		}
+		if !is.Role.Valid() {
+			errs = append(errs, fmt.Errorf("[%d] (iss %q): unknown role %q (want one of %v)", i, is.Issuer, is.Role, galen.Roles))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return iss, nil
+}
+
+// cdsIssuer is a trusted issuer with its parsed keys.
+type cdsIssuer struct {
+	iss  string
+	role galen.Role
+	keys []jose.JSONWebKey // public signing keys only
+}
+
+// cdsTrust holds the trusted issuers and the replay cache of one server.
+// The jti cache is in memory: each replica remembers only the jti values it
+// saw, so behind a load balancer a JWT replayed to another replica within
+// its (at most five-minute) lifetime is accepted there.
+type cdsTrust struct {
+	issuers map[string]*cdsIssuer
+	now     func() time.Time
+
+	mu   sync.Mutex
+	jtis map[string]time.Time // iss + "\x00" + jti -> when it may be forgotten
+}
+
+// newCDSTrust checks and parses the issuers' key sets.
+func newCDSTrust(iss []CDSIssuer) (*cdsTrust, error) {
+	t := &cdsTrust{issuers: map[string]*cdsIssuer{}, now: time.Now, jtis: map[string]time.Time{}}
+	var errs []error
+	for i, is := range iss {
+		if is.Issuer == "" || len(is.JWKS) == 0 {
+			errs = append(errs, fmt.Errorf("[%d]: needs iss and jwks", i))
+			continue
+		}
+		if _, dup := t.issuers[is.Issuer]; dup {
+			errs = append(errs, fmt.Errorf("[%d]: iss %q is listed twice", i, is.Issuer))
+			continue
+		}
+		role := is.Role
+		if role == "" {
+			role = galen.RoleClinician
+		}
+		if !role.Valid() {
+			errs = append(errs, fmt.Errorf("[%d] (iss %q): unknown role %q", i, is.Issuer, role))
+			continue
+		}
+		keys, err := parseJWKS(is.JWKS)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("[%d] (iss %q): jwks: %w", i, is.Issuer, err))
+			continue
+		}
+		t.issuers[is.Issuer] = &cdsIssuer{iss: is.Issuer, role: role, keys: keys}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// parseJWKS reads a JSON Web Key Set and keeps its public signing keys:
+// EC P-256 or P-384, or RSA of at least 2048 bits. A private key in the
+// set is refused (it should never have left the EHR).
+func parseJWKS(raw []byte) ([]jose.JSONWebKey, error) {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(raw, &set); err != nil {
+		return nil, fmt.Errorf("want a JSON Web Key Set {\"keys\": [...]}: %w", err)
+	}
+	var keys []jose.JSONWebKey
+	var errs []error
+	for i, kr := range set.Keys {
+		var k jose.JSONWebKey
+		if err := k.UnmarshalJSON(kr); err != nil {
+			errs = append(errs, fmt.Errorf("keys[%d]: %w", i, err))
+			continue
+		}
+		if !k.IsPublic() {
+			errs = append(errs, fmt.Errorf("keys[%d] (kid %q): holds private key material; give only the public key", i, k.KeyID))
+			continue
+		}
+		if k.Use != "" && k.Use != "sig" {
+			continue // an encryption key: not for us
+		}
+		switch pk := k.Key.(type) {
+		case *ecdsa.PublicKey:
+			if pk.Curve != elliptic.P256() && pk.Curve != elliptic.P384() {
+				errs = append(errs, fmt.Errorf("keys[%d] (kid %q): EC curve %s; want P-256 or P-384", i, k.KeyID, pk.Curve.Params().Name))
+				continue
+			}
+		case *rsa.PublicKey:
+			if pk.N.BitLen() < 2048 {
+				errs = append(errs, fmt.Errorf("keys[%d] (kid %q): RSA key of %d bits; want at least 2048", i, k.KeyID, pk.N.BitLen()))
+				continue
+			}
+		default:
+			errs = append(errs, fmt.Errorf("keys[%d] (kid %q): key type %T; want EC or RSA", i, k.KeyID, k.Key))
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("no public signing key (EC or RSA)")
+	}
+	return keys, nil
+}
+
+// keyFits reports whether key k may verify a signature made with alg.
+func keyFits(k jose.JSONWebKey, alg jose.SignatureAlgorithm) bool {
+	if k.Algorithm != "" && k.Algorithm != string(alg) {
+		return false
+	}
+	switch pk := k.Key.(type) {
+	case *ecdsa.PublicKey:
+		return (alg == jose.ES256 && pk.Curve == elliptic.P256()) || (alg == jose.ES384 && pk.Curve == elliptic.P384())
+	case *rsa.PublicKey:
+		return alg == jose.RS256 || alg == jose.RS384
+	}
+	return false
+}
+
+// jwtError is a 401 about a client JWT. Messages never quote the token.
+func jwtError(format string, args ...any) error {
+	return galen.Errorf(galen.EUNAUTHORIZED, "CDS client JWT: "+format, args...)
+}
+
+// looksLikeJWT reports whether a bearer token is a JWS in compact form:
+// three base64url parts whose first decodes to a JSON object with "alg".
+// Galen's API keys (glk_...) never are.
+func looksLikeJWT(token string) bool {
+	if strings.HasPrefix(token, KeyPrefix) || strings.Count(token, ".") != 2 {
+		return false
+	}
+	h, err := base64.RawURLEncoding.DecodeString(token[:strings.IndexByte(token, '.')])
+	if err != nil {
+		return false
+	}
+	var hdr map[string]json.RawMessage
+	if json.Unmarshal(h, &hdr) != nil {
+		return false
+	}
+	_, ok := hdr["alg"]
+	return ok
+}
+
+// cdsClaims are the claims CDS Hooks requires of a client JWT.
+type cdsClaims struct {
+	jwt.Claims
+}
+
+// verify checks a client JWT whose aud must name one of auds (the endpoint
+// URLs of the request) and returns its issuer. Every failure is
+// EUNAUTHORIZED naming what is wrong.
+func (t *cdsTrust) verify(token string, auds []string) (*cdsIssuer, error) {
+	var hdr struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, jwtError("malformed: want three base64url parts separated by dots")
+	}
+	hb, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil || json.Unmarshal(hb, &hdr) != nil {
+		return nil, jwtError("malformed: the header is not base64url-encoded JSON")
+	}
+	alg := jose.SignatureAlgorithm(hdr.Alg)
+	if !slices.Contains(cdsAlgs, alg) {
+		return nil, jwtError("alg %q is not accepted; want ES384, RS384, ES256 or RS256", truncate(hdr.Alg, 20))
+	}
+	tok, err := jwt.ParseSigned(token, cdsAlgs)
+	if err != nil {
+		return nil, jwtError("malformed: not a compact JWS")
+	}
+	var unverified jwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
+		return nil, jwtError("malformed: the payload is not a JSON object of claims")
+	}
+	is, ok := t.issuers[unverified.Issuer]
+	if !ok {
+		if unverified.Issuer == "" {
+			return nil, jwtError("iss is missing")
+		}
+		return nil, jwtError("issuer %q is not trusted by this server", truncate(unverified.Issuer, 200))
+	}
+	var c cdsClaims
+	verified := false
+	for _, k := range is.keys {
+		if (hdr.Kid != "" && k.KeyID != hdr.Kid) || !keyFits(k, alg) {
+			continue
+		}
+		if err := tok.Claims(k.Key, &c); err == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		if hdr.Kid != "" && !slices.ContainsFunc(is.keys, func(k jose.JSONWebKey) bool { return k.KeyID == hdr.Kid }) {
+			return nil, jwtError("issuer %q has no key with kid %q (keys are configured in the trust file; jku is never fetched)", is.iss, truncate(hdr.Kid, 100))
+		}
+		return nil, jwtError("signature does not verify with the %s keys of issuer %q", alg, is.iss)
+	}
+	now := t.now()
+	switch {
+	case c.Subject == "":
+		return nil, jwtError("sub is missing")
+	case len(c.Audience) == 0:
+		return nil, jwtError("aud is missing")
+	case !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(auds, strings.TrimSuffix(a, "/")) }):
+		return nil, jwtError("aud %q is not this endpoint, %q", truncate(strings.Join(c.Audience, " "), 200), auds[0])
+	case c.Expiry == nil:
+		return nil, jwtError("exp is missing")
+	case c.IssuedAt == nil:
+		return nil, jwtError("iat is missing")
+	case c.ID == "":
+		return nil, jwtError("jti is missing")
+	case len(c.ID) > 256:
+		return nil, jwtError("jti is longer than 256 characters")
+	}
+	exp, iat := c.Expiry.Time(), c.IssuedAt.Time()
+	switch {
+	case !now.Before(exp.Add(CDSJWTLeeway)):
+		return nil, jwtError("expired at %s", exp.UTC().Format(time.RFC3339))
+	case exp.Sub(now) > CDSMaxJWTLifetime+CDSJWTLeeway:
+		return nil, jwtError("exp is %s ahead; at most %s is allowed", exp.Sub(now).Round(time.Second), CDSMaxJWTLifetime)
+	case iat.After(now.Add(CDSJWTLeeway)):
+		return nil, jwtError("iat %s is in the future", iat.UTC().Format(time.RFC3339))
+	case c.NotBefore != nil && c.NotBefore.Time().After(now.Add(CDSJWTLeeway)):
+		return nil, jwtError("nbf %s is in the future", c.NotBefore.Time().UTC().Format(time.RFC3339))
+	}
+	if err := t.useJTI(is.iss, c.ID, exp.Add(CDSJWTLeeway), now); err != nil {
+		return nil, err
+	}
+	return is, nil
+}
+
+// useJTI records a jti until forget, and fails if it was seen before.
+func (t *cdsTrust) useJTI(iss, jti string, forget, now time.Time) error {
+	k := iss + "\x00" + jti
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f, ok := t.jtis[k]; ok && now.Before(f) {
+		return jwtError("jti was already used; every request needs a JWT with a new jti")
+	}
+	if len(t.jtis) >= maxJTIs {
+		for k, f := range t.jtis {
+			if !now.Before(f) {
+				delete(t.jtis, k)
+			}
+		}
+		if len(t.jtis) >= maxJTIs {
+			return galen.Errorf(galen.EBUSY, "too many CDS client JWTs in the last %s; retry later", CDSMaxJWTLifetime)
+		}
+	}
+	t.jtis[k] = forget
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// CDSConfig configures the CDS Hooks services beyond API keys.
+type CDSConfig struct {
+	// Issuers are the EHRs trusted to authenticate with a signed JWT; none:
+	// only API keys.
+	Issuers []CDSIssuer
+	// PublicURL is the base URL clients reach Galen at, such as
+	// https://galen.example.org (with a path prefix if a proxy adds one). A
+	// JWT's aud must be PublicURL plus the request path. Empty: derived from
+	// the request's Host and TLS (forwarding headers are not trusted).
+	PublicURL string
+	// FHIRAllow lists the FHIR base URLs a service may fetch missing
+	// prefetch from (the request's fhirServer must equal one). Empty: never
+	// fetch; a request without its prefetch gets 412.
+	FHIRAllow []string
+	// FetchTimeout bounds all the FHIR reads of one hook call (default 5s).
+	FetchTimeout time.Duration
+	// FetchLimit bounds the bytes read from the FHIR server for one hook
+	// call (default 16 MiB).
+	FetchLimit int64
+}
+
+// cdsState is a server's CDS configuration.
+type cdsState struct {
+	trust     *cdsTrust // nil: no JWT issuers
+	publicURL string
+	fetch     *fhirFetcher // nil: never fetch
+}
+
+// cdsStates maps a Server (weakly, so a dropped server is collected) to its
+// CDS configuration. It lives here rather than in Server so that the CDS
+// code stays in its own files.
+var cdsStates sync.Map // weak.Pointer[Server] -> *cdsState
+
+// ConfigureCDS sets how the CDS services authenticate clients and fetch
+// missing prefetch. Call it before Serve. EINVALID for a bad trust list,
+// public URL or allowlist.
+func (s *Server) ConfigureCDS(cfg CDSConfig) error {
+	st := &cdsState{}
+	if len(cfg.Issuers) > 0 {
+		t, err := newCDSTrust(cfg.Issuers)
+		if err != nil {
+			return galen.WrapError(galen.EINVALID, "CDS trusted issuers: "+err.Error(), err)
+		}
+		st.trust = t
+	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return galen.Errorf(galen.EINVALID, "public URL %q: want an absolute http(s) URL such as https://galen.example.org", cfg.PublicURL)
+		}
+		st.publicURL = strings.TrimRight(cfg.PublicURL, "/")
+	}
+	if len(cfg.FHIRAllow) > 0 {
+		f, err := newFHIRFetcher(cfg.FHIRAllow, cfg.FetchTimeout, cfg.FetchLimit)
+		if err != nil {
+			return err
+		}
+		st.fetch = f
+	}
+	key := weak.Make(s)
+	if _, loaded := cdsStates.Swap(key, st); !loaded {
+		runtime.AddCleanup(s, func(k weak.Pointer[Server]) { cdsStates.Delete(k) }, key)
+	}
+	return nil
+}
+
+// cds returns the server's CDS configuration (the zero one if never set).
+func (s *Server) cds() *cdsState {
+	if v, ok := cdsStates.Load(weak.Make(s)); ok {
+		return v.(*cdsState)
+	}
+	return &cdsState{}
+}
+
+// endpointURLs are the URLs a client JWT's aud may name for a request: the
+// URL it was sent to (the public URL, or the request's scheme and Host,
+// plus the path) and, for feedback, the service's endpoint, which CDS
+// Hooks 2.0 names as the aud.
+func (st *cdsState) endpointURLs(r *http.Request) []string {
+	base := st.publicURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	u := base + strings.TrimSuffix(r.URL.Path, "/")
+	if svc, ok := strings.CutSuffix(u, "/feedback"); ok {
+		return []string{u, svc}
+	}
+	return []string{u}
+}
+
+// cdsAuthenticate is the route table's Authn of the CDS routes: a bearer
+// token shaped like a JWT is checked as a CDS client JWT; anything else
+// goes on to the API-key check. The key it returns stands for the issuer
+// in the role check and the audit log ("jwt:<iss>").
+func (s *Server) cdsAuthenticate(r *http.Request, token string) (*galen.APIKey, error) {
+	if !looksLikeJWT(token) {
+		return nil, nil
+	}
+	st := s.cds()
+	if st.trust == nil {
+		return nil, jwtError("this server trusts no CDS client issuers (see --cds-trust); send a Galen API key instead")
+	}
+	is, err := st.trust.verify(token, st.endpointURLs(r))
+	if err != nil {
+		return nil, err
+	}
+	return &galen.APIKey{ID: "jwt:" + is.iss, Name: is.iss, Role: is.role}, nil
+}

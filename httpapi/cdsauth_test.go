@@ -1,0 +1,531 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/fhir"
+	"github.com/galenhealth/galen/fhir/icustay"
+	"github.com/galenhealth/galen/inference"
+	"github.com/galenhealth/galen/outcome"
+	"github.com/galenhealth/galen/sqlite"
+)
+
+// newCDSEnv is newOutcomeEnv with a CDS configuration, its server and its
+// logs.
+func newCDSEnv(tb testing.TB, cfg CDSConfig) (*outcomeEnv, *Server, *lockedWriter) {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "galen.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	mgr := inference.NewManager(db, map[string]galen.Loader{outcome.Format: outcome.Loader}, inference.Config{})
+	if err := mgr.Seed(ctx, []inference.Builtin{{Name: DefaultOutcomeModel, Task: "outcome", Format: outcome.Format,
+		Card: outcome.BuiltinCard(), Artifact: outcome.BuiltinArtifact()}}); err != nil {
+		tb.Fatal(err)
+	}
+	logs := &lockedWriter{}
+	srv, err := New(Config{}, db, mgr, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := srv.ConfigureCDS(cfg); err != nil {
+		tb.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	tb.Cleanup(hs.Close)
+	env := &outcomeEnv{url: hs.URL, store: db, keys: map[galen.Role]string{}}
+	for _, role := range galen.Roles {
+		k, secret, err := GenerateKey(role, string(role))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := db.CreateAPIKey(ctx, k); err != nil {
+			tb.Fatal(err)
+		}
+		env.keys[role] = secret
+	}
+	return env, srv, logs
+}
+
+// ehr is a CDS client with a key pair made in the test.
+type ehr struct {
+	iss  string
+	kid  string
+	alg  jose.SignatureAlgorithm
+	priv crypto.Signer
+}
+
+func newEHR(tb testing.TB, iss, kid string, alg jose.SignatureAlgorithm) *ehr {
+	tb.Helper()
+	var (
+		priv crypto.Signer
+		err  error
+	)
+	switch alg {
+	case jose.ES384:
+		priv, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case jose.ES256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		priv, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &ehr{iss: iss, kid: kid, alg: alg, priv: priv}
+}
+
+// jwks is the EHR's public key set.
+func (e *ehr) jwks(tb testing.TB) json.RawMessage {
+	tb.Helper()
+	b, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: e.priv.Public(), KeyID: e.kid, Algorithm: string(e.alg), Use: "sig"}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// claims are a valid client JWT's claims for aud.
+func (e *ehr) claims(aud string) jwt.Claims {
+	now := time.Now()
+	return jwt.Claims{Issuer: e.iss, Subject: "ehr-client", Audience: jwt.Audience{aud}, Expiry: jwt.NewNumericDate(now.Add(4 * time.Minute)),
+		IssuedAt: jwt.NewNumericDate(now), ID: newUUID()}
+}
+
+// sign signs claims (any JSON object) as a compact JWT.
+func (e *ehr) sign(tb testing.TB, claims any) string {
+	tb.Helper()
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: e.alg, Key: e.priv}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", e.kid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := jwt.Signed(sig).Claims(claims).Serialize()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// rawJWT assembles a token from a header and claims with the given
+// signature bytes.
+func rawJWT(tb testing.TB, header map[string]any, claims any, sign func(input []byte) []byte) string {
+	tb.Helper()
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString(mustJSON(tb, header)) + "." + enc.EncodeToString(mustJSON(tb, claims))
+	return input + "." + enc.EncodeToString(sign([]byte(input)))
+}
+
+func sendCDS(tb testing.TB, method, url, token string, body []byte) (*http.Response, []byte) {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp, b
+}
+
+func TestCDSClientJWT(t *testing.T) {
+	es := newEHR(t, "https://ehr.example.org", "es-1", jose.ES384)
+	rs := newEHR(t, "https://rs-ehr.example.org/cds", "rs-1", jose.RS384)
+	es256 := newEHR(t, "https://small-ehr.example.org", "es256", jose.ES256)
+	aud := newEHR(t, "https://audit-ehr.example.org", "a-1", jose.ES384)
+	other := newEHR(t, "https://ehr.example.org", "es-1", jose.ES384) // same iss and kid, another key
+	stranger := newEHR(t, "https://stranger.example.org", "s-1", jose.ES384)
+	env, _, _ := newCDSEnv(t, CDSConfig{Issuers: []CDSIssuer{
+		{Issuer: es.iss, JWKS: es.jwks(t)},
+		{Issuer: rs.iss, JWKS: rs.jwks(t), Role: galen.RoleClinician},
+		{Issuer: es256.iss, JWKS: es256.jwks(t)},
+		{Issuer: aud.iss, JWKS: aud.jwks(t), Role: galen.RoleAuditor},
+	}})
+	const path = "/cds-services/icu-mortality-risk"
+	endpoint := env.url + path
+	full := icustay.BundleFromStay(sampleStay(), mustTime(t, "2012-05-01T08:00:00Z"))
+	body := hookRequest(t, map[string]any{"patient": full.Entry[0].Resource, "observations": &fhir.Bundle{Type: "searchset", Entry: full.Entry[1:]}}, "")
+
+	pubDER, err := x509.MarshalPKIXPublicKey(es.priv.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		path    string
+		token   func(t *testing.T) string
+		twice   bool // send once first, expecting success
+		want    int
+		wantMsg string
+	}{
+		{"ES384", path, func(t *testing.T) string { return es.sign(t, es.claims(endpoint)) }, false, 200, ""},
+		{"RS384", path, func(t *testing.T) string { return rs.sign(t, rs.claims(endpoint)) }, false, 200, ""},
+		{"ES256", path, func(t *testing.T) string { return es256.sign(t, es256.claims(endpoint)) }, false, 200, ""},
+		{"aud as a list", path, func(t *testing.T) string {
+			c := es.claims(endpoint)
+			c.Audience = jwt.Audience{"https://elsewhere.example.org", endpoint}
+			return es.sign(t, c)
+		}, false, 200, ""},
+		{"feedback with the service endpoint as aud", path + "/feedback", func(t *testing.T) string { return es.sign(t, es.claims(endpoint)) }, false, 200, ""},
+		{"discovery", "/cds-services", func(t *testing.T) string { return es.sign(t, es.claims(env.url+"/cds-services")) }, false, 200, ""},
+		{"auditor issuer may read discovery", "/cds-services", func(t *testing.T) string { return aud.sign(t, aud.claims(env.url+"/cds-services")) }, false, 200, ""},
+		{"auditor issuer may not call the service", path, func(t *testing.T) string { return aud.sign(t, aud.claims(endpoint)) }, false, 403, `role "auditor"`},
+		{"wrong signature", path, func(t *testing.T) string { return other.sign(t, es.claims(endpoint)) }, false, 401, "signature does not verify"},
+		{"unknown kid", path, func(t *testing.T) string {
+			e := *es
+			e.kid = "rotated-away"
+			return e.sign(t, es.claims(endpoint))
+		}, false, 401, `no key with kid "rotated-away"`},
+		{"unknown issuer", path, func(t *testing.T) string { return stranger.sign(t, stranger.claims(endpoint)) }, false, 401, `issuer "https://stranger.example.org" is not trusted`},
+		{"missing iss", path, func(t *testing.T) string {
+			c := es.claims(endpoint)
+			c.Issuer = ""
+			return es.sign(t, c)
+		}, false, 401, "iss is missing"},
+		{"wrong aud", path, func(t *testing.T) string { return es.sign(t, es.claims("https://galen.example.org"+path)) }, false, 401, "aud"},
+		{"aud of another service", path, func(t *testing.T) string { return es.sign(t, es.claims(env.url+"/cds-services/other")) }, false, 401, "is not this endpoint"},
+		{"expired", path, func(t *testing.T) string {
+			c := es.claims(endpoint)
+			c.IssuedAt, c.Expiry = jwt.NewNumericDate(time.Now().Add(-10*time.Minute)), jwt.NewNumericDate(time.Now().Add(-5*time.Minute))
+			return es.sign(t, c)
+		}, false, 401, "expired at"},
+		{"lifetime over five minutes", path, func(t *testing.T) string {
+			c := es.claims(endpoint)
+			c.Expiry = jwt.NewNumericDate(time.Now().Add(time.Hour))
+			return es.sign(t, c)
+		}, false, 401, "at most 5m0s"},
+		{"iat in the future", path, func(t *testing.T) string {
+			c := es.claims(endpoint)
+			c.IssuedAt = jwt.NewNumericDate(time.Now().Add(3 * time.Minute))
+			return es.sign(t, c)
+		}, false, 401, "iat"},
+		{"no jti", path, func(t *testing.T) string {
+			c := es.claims(endpoint)
+			c.ID = ""
+			return es.sign(t, c)
+		}, false, 401, "jti is missing"},
+		{"no exp", path, func(t *testing.T) string {
+			c := es.claims(endpoint)
+			c.Expiry = nil
+			return es.sign(t, c)
+		}, false, 401, "exp is missing"},
+		{"replayed jti", path, func(t *testing.T) string { return es.sign(t, es.claims(endpoint)) }, true, 401, "jti was already used"},
+		{"alg none", path, func(t *testing.T) string {
+			return rawJWT(t, map[string]any{"alg": "none", "typ": "JWT"}, es.claims(endpoint), func([]byte) []byte { return nil })
+		}, false, 401, `alg "none" is not accepted`},
+		{"HS256 with the public key as secret", path, func(t *testing.T) string {
+			return rawJWT(t, map[string]any{"alg": "HS256", "typ": "JWT", "kid": es.kid}, es.claims(endpoint), func(in []byte) []byte {
+				m := hmac.New(sha256.New, pubDER)
+				m.Write(in)
+				return m.Sum(nil)
+			})
+		}, false, 401, `alg "HS256" is not accepted`},
+		{"ES384 header over an RS384 key", path, func(t *testing.T) string {
+			return rawJWT(t, map[string]any{"alg": "ES384", "kid": rs.kid}, rs.claims(endpoint), func([]byte) []byte { return make([]byte, 96) })
+		}, false, 401, "signature does not verify"},
+		{"malformed payload", path, func(t *testing.T) string {
+			return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES384"}`)) + ".%%%.c2ln"
+		}, false, 401, "malformed"},
+		{"not JSON claims", path, func(t *testing.T) string {
+			return rawJWT(t, map[string]any{"alg": "ES384", "kid": es.kid}, "just a string", func([]byte) []byte { return make([]byte, 96) })
+		}, false, 401, "malformed"},
+		{"garbage is an unknown API key", path, func(t *testing.T) string { return "a.b.c" }, false, 401, "unknown API key"},
+		{"API key still works", path, func(t *testing.T) string { return env.keys[galen.RoleClinician] }, false, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			token := tt.token(t)
+			method, b := "POST", body
+			switch {
+			case tt.path == "/cds-services":
+				method, b = "GET", nil
+			case strings.HasSuffix(tt.path, "/feedback"):
+				b = []byte(`{"feedback":[{"card":"c1","outcome":"accepted","outcomeTimestamp":"2026-11-28T10:00:00Z"}]}`)
+			}
+			if tt.twice {
+				if resp, rb := sendCDS(t, method, env.url+tt.path, token, b); resp.StatusCode != 200 {
+					t.Fatalf("first use: status %d: %s", resp.StatusCode, rb)
+				}
+			}
+			resp, rb := sendCDS(t, method, env.url+tt.path, token, b)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.want, rb)
+			}
+			var e struct{ Error string }
+			_ = json.Unmarshal(rb, &e)
+			if !strings.Contains(e.Error, tt.wantMsg) {
+				t.Errorf("error lacks %q: %s", tt.wantMsg, rb)
+			}
+			if sig := token[strings.LastIndexByte(token, '.')+1:]; len(sig) > 8 && strings.Contains(string(rb), sig) {
+				t.Errorf("the answer echoes the token: %s", rb)
+			}
+			if tt.want == 401 {
+				if e.Error == "" || resp.Header.Get("WWW-Authenticate") == "" {
+					t.Errorf("401 body %s is not {\"error\": ...} with WWW-Authenticate", rb)
+				}
+			}
+		})
+	}
+
+	t.Run("audit records the issuer and role", func(t *testing.T) {
+		if resp, rb := sendCDS(t, "POST", endpoint, rs.sign(t, rs.claims(endpoint)), body); resp.StatusCode != 200 {
+			t.Fatalf("status %d: %s", resp.StatusCode, rb)
+		}
+		id := "jwt:" + rs.iss
+		evs, _, err := env.store.FindAuditEvents(context.Background(), galen.AuditFilter{KeyID: &id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 || evs[0].Role != galen.RoleClinician || evs[0].Route != path || evs[0].Status != 200 || evs[0].InputSHA256 == "" {
+			t.Fatalf("audit events of %s: %+v", id, evs)
+		}
+	})
+}
+
+func TestCDSClientJWTPublicURL(t *testing.T) {
+	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
+	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: "https://galen.example.org/prefix/", Issuers: []CDSIssuer{{Issuer: es.iss, JWKS: es.jwks(t)}}})
+	tests := []struct {
+		name string
+		aud  string
+		want int
+	}{
+		{"public URL", "https://galen.example.org/prefix/cds-services", 200},
+		{"public URL with a trailing slash", "https://galen.example.org/prefix/cds-services/", 200},
+		{"the address it was reached at", env.url + "/cds-services", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := sendCDS(t, "GET", env.url+"/cds-services", es.sign(t, es.claims(tt.aud)), nil)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.want, b)
+			}
+		})
+	}
+}
+
+func TestCDSClientJWTNotConfigured(t *testing.T) {
+	env := newOutcomeEnv(t)
+	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
+	resp, b := sendCDS(t, "GET", env.url+"/cds-services", es.sign(t, es.claims(env.url+"/cds-services")), nil)
+	if resp.StatusCode != 401 || !strings.Contains(string(b), "trusts no CDS client issuers") {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	// Other routes never take a JWT: it is an unknown API key there.
+	resp, b = sendCDS(t, "GET", env.url+"/v1/models", es.sign(t, es.claims(env.url+"/v1/models")), nil)
+	if resp.StatusCode != 401 || !strings.Contains(string(b), "unknown API key") {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+}
+
+func TestJTIReplayCache(t *testing.T) {
+	tr := &cdsTrust{jtis: map[string]time.Time{}}
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	if err := tr.useJTI("iss", "a", now.Add(time.Minute), now); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		iss  string
+		jti  string
+		at   time.Time
+		ok   bool
+	}{
+		{"replay", "iss", "a", now.Add(30 * time.Second), false},
+		{"same jti, other issuer", "other", "a", now, true},
+		{"after it expired", "iss", "a", now.Add(2 * time.Minute), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tr.useJTI(tt.iss, tt.jti, tt.at.Add(time.Minute), tt.at)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+	t.Run("full cache drops expired entries", func(t *testing.T) {
+		tr := &cdsTrust{jtis: map[string]time.Time{}}
+		for i := range maxJTIs {
+			tr.jtis[strconv.Itoa(i)] = now
+		}
+		if err := tr.useJTI("iss", "new", now.Add(time.Minute), now.Add(time.Second)); err != nil || len(tr.jtis) != 1 {
+			t.Fatalf("err %v, %d entries", err, len(tr.jtis))
+		}
+		for i := range maxJTIs {
+			tr.jtis[strconv.Itoa(i)] = now.Add(time.Hour)
+		}
+		if err := tr.useJTI("iss", "newer", now.Add(time.Minute), now); galen.ErrorCode(err) != galen.EBUSY {
+			t.Fatalf("err %v, want busy", err)
+		}
+	})
+}
+
+func TestLoadCDSTrust(t *testing.T) {
+	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
+	priv, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: es.priv, KeyID: "k"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smallSet, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: small.Public(), KeyID: "s"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ehr.jwks"), es.jwks(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		file    string
+		wantErr string
+		role    galen.Role
+	}{
+		{"inline", `[{"iss":"a","jwks":` + string(es.jwks(t)) + `}]`, "", galen.RoleClinician},
+		{"file, relative", `[{"iss":"a","jwks_file":"ehr.jwks","role":"scientist"}]`, "", galen.RoleScientist},
+		{"missing file", `[{"iss":"a","jwks_file":"nope.jwks"}]`, "jwks_file", ""},
+		{"both", `[{"iss":"a","jwks_file":"ehr.jwks","jwks":{"keys":[]}}]`, "exactly one of jwks and jwks_file", ""},
+		{"no iss", `[{"jwks":` + string(es.jwks(t)) + `}]`, "iss is missing", ""},
+		{"twice", `[{"iss":"a","jwks_file":"ehr.jwks"},{"iss":"a","jwks_file":"ehr.jwks"}]`, "listed twice", ""},
+		{"bad role", `[{"iss":"a","jwks_file":"ehr.jwks","role":"root"}]`, `unknown role "root"`, ""},
+		{"unknown field", `[{"iss":"a","jwks_file":"ehr.jwks","jku":"https://x"}]`, "unknown field", ""},
+		{"private key", `[{"iss":"a","jwks":` + string(priv) + `}]`, "private key material", ""},
+		{"small RSA key", `[{"iss":"a","jwks":` + string(smallSet) + `}]`, "1024 bits", ""},
+		{"empty key set", `[{"iss":"a","jwks":{"keys":[]}}]`, "no public signing key", ""},
+		{"not an array", `{"iss":"a"}`, "JSON array", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, "trust.json")
+			if err := os.WriteFile(p, []byte(tt.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			iss, err := LoadCDSTrust(p)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(iss) != 1 || iss[0].Role != tt.role || len(iss[0].JWKS) == 0 {
+				t.Fatalf("issuers %+v", iss)
+			}
+		})
+	}
+}
+
+func TestConfigureCDSErrors(t *testing.T) {
+	_, srv, _ := newCDSEnv(t, CDSConfig{})
+	tests := []struct {
+		name string
+		cfg  CDSConfig
+	}{
+		{"bad public URL", CDSConfig{PublicURL: "galen.example.org"}},
+		{"bad allowlist entry", CDSConfig{FHIRAllow: []string{"ftp://ehr.example.org"}}},
+		{"bad jwks", CDSConfig{Issuers: []CDSIssuer{{Issuer: "a", JWKS: json.RawMessage(`{"keys":[{"kty":"EC"}]}`)}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := srv.ConfigureCDS(tt.cfg); galen.ErrorCode(err) != galen.EINVALID {
+				t.Fatalf("err %v, want invalid", err)
+			}
+		})
+	}
+}
+
+// FuzzCDSClientJWT checks that any bearer token gets an answer, never a
+// panic, and that only a validly signed one is accepted.
+func FuzzCDSClientJWT(f *testing.F) {
+	es := newEHR(f, "https://ehr.example.org", "k", jose.ES384)
+	tr, err := newCDSTrust([]CDSIssuer{{Issuer: es.iss, JWKS: es.jwks(f)}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	const aud = "https://galen.example.org/cds-services"
+	f.Add(es.sign(f, es.claims(aud)))
+	f.Add(rawJWT(f, map[string]any{"alg": "none"}, es.claims(aud), func([]byte) []byte { return nil }))
+	f.Add("eyJhbGciOiJFUzM4NCJ9.e30.")
+	f.Add("a.b.c")
+	f.Add("...")
+	f.Add("")
+	var mu sync.Mutex
+	f.Fuzz(func(t *testing.T, token string) {
+		mu.Lock()
+		defer mu.Unlock()
+		tr.jtis = map[string]time.Time{}
+		is, err := tr.verify(token, []string{aud})
+		if err == nil && (is == nil || is.iss != es.iss) {
+			t.Fatalf("accepted %q as %+v", token, is)
+		}
+		if err != nil && galen.ErrorCode(err) != galen.EUNAUTHORIZED {
+			t.Fatalf("error code %s: %v", galen.ErrorCode(err), err)
+		}
+		_ = looksLikeJWT(token)
+	})
+}
+
+// FuzzParseCDSTrust checks that any trust file is read or refused with an
+// error, never a panic.
+func FuzzParseCDSTrust(f *testing.F) {
+	f.Add([]byte(`[{"iss":"a","jwks":{"keys":[]},"role":"clinician"}]`))
+	f.Add([]byte(`[{"iss":"a","jwks_file":"x"}]`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		iss, err := ParseCDSTrust(data)
+		if err != nil {
+			return
+		}
+		for _, is := range iss {
+			if is.Issuer == "" || !is.Role.Valid() {
+				t.Fatalf("accepted %+v", is)
+			}
+			if len(is.JWKS) > 0 {
+				_, _ = parseJWKS(is.JWKS)
+			}
+		}
+	})
+}
