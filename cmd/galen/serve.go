@@ -37,7 +37,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	LogFormat       string
-	AdminKey        string // GALEN_ADMIN_KEY; a secret, never logged
+	AdminKey        string   // GALEN_ADMIN_KEY; a secret, never logged
+	CDSTrust        string   // trust file of CDS client (EHR) JWT issuers; empty: API keys only
+	PublicURL       string   // base URL clients reach the server at; empty: from each request
+	CDSFHIRAllow    []string // FHIR base URLs the CDS services may fetch missing prefetch from
 }
 
 // configFlags registers every serve flag on fs with its GALEN_* default.
@@ -98,6 +101,19 @@ func (c *CLI) configFlags(cfg *Config, fs *flag.FlagSet) error {
 	fs.Func("queue-depth", fmt.Sprintf("inference requests waiting per model before 429 (GALEN_QUEUE_DEPTH; default %d)", cfg.QueueDepth), setQueueDepth)
 	fs.Func("concurrency", "inference requests running per model; 0 = number of CPUs (GALEN_CONCURRENCY)", setConcurrency)
 	fs.Func("infer-timeout", fmt.Sprintf("deadline of one inference (GALEN_INFER_TIMEOUT; default %s)", cfg.InferTimeout), setInferTimeout)
+	setFHIRAllow := func(s string) error {
+		cfg.CDSFHIRAllow = nil
+		for _, u := range strings.Split(s, ",") {
+			if u = strings.TrimSpace(u); u != "" {
+				cfg.CDSFHIRAllow = append(cfg.CDSFHIRAllow, u)
+			}
+		}
+		return nil
+	}
+	_ = setFHIRAllow(c.env("GALEN_CDS_FHIR_ALLOW", ""))
+	fs.StringVar(&cfg.CDSTrust, "cds-trust", c.env("GALEN_CDS_TRUST", ""), "JSON file of CDS client (EHR) JWT issuers and their public keys; empty: API keys only (GALEN_CDS_TRUST)")
+	fs.StringVar(&cfg.PublicURL, "public-url", c.env("GALEN_PUBLIC_URL", ""), "base URL clients reach the server at, the aud of CDS client JWTs; empty: from each request's Host (GALEN_PUBLIC_URL)")
+	fs.Func("cds-fhir-allow", "comma-separated FHIR base URLs the CDS services may fetch missing prefetch from; empty: never fetch (GALEN_CDS_FHIR_ALLOW)", setFHIRAllow)
 	fs.Func("shutdown-timeout", fmt.Sprintf("how long shutdown waits for requests in flight (GALEN_SHUTDOWN_TIMEOUT; default %s)", cfg.ShutdownTimeout), setShutdownTimeout)
 	return errors.Join(errs...)
 }
@@ -194,6 +210,19 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	if err != nil {
 		return err
 	}
+	var issuers []httpapi.CDSIssuer
+	if cfg.CDSTrust != "" {
+		if issuers, err = httpapi.LoadCDSTrust(cfg.CDSTrust); err != nil {
+			return err
+		}
+	}
+	if err := srv.ConfigureCDS(httpapi.CDSConfig{Issuers: issuers, PublicURL: cfg.PublicURL, FHIRAllow: cfg.CDSFHIRAllow}); err != nil {
+		return fmt.Errorf("cds configuration: %w", err)
+	}
+	cdsIssuers := make([]string, len(issuers))
+	for i, is := range issuers {
+		cdsIssuers[i] = is.Issuer + " (" + string(is.Role) + ")"
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -206,7 +235,8 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	logger.Info("galen serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "store", storeDesc,
 		"max_body", cfg.MaxBody, "queue_depth", icfg.QueueDepth, "concurrency", icfg.Concurrency,
 		"infer_timeout", icfg.Timeout.String(), "shutdown_timeout", cfg.ShutdownTimeout.String(),
-		"log_level", cfg.LogLevel, "admin_key_from_env", cfg.AdminKey != "", "formats", models.Formats())
+		"log_level", cfg.LogLevel, "admin_key_from_env", cfg.AdminKey != "", "formats", models.Formats(),
+		"public_url", cfg.PublicURL, "cds_trusted_issuers", cdsIssuers, "cds_fhir_allow", cfg.CDSFHIRAllow)
 	if c.listening != nil {
 		c.listening(ln.Addr().String())
 	}
