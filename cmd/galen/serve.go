@@ -219,6 +219,9 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	if err := srv.ConfigureCDS(httpapi.CDSConfig{Issuers: issuers, PublicURL: cfg.PublicURL, FHIRAllow: cfg.CDSFHIRAllow}); err != nil {
 		return fmt.Errorf("cds configuration: %w", err)
 	}
+	if len(issuers) > 0 && cfg.PublicURL == "" {
+		logger.Warn("CDS client JWTs are trusted but --public-url is not set: their aud is checked against the request's Host header, which the caller chooses; set --public-url")
+	}
 	cdsIssuers := make([]string, len(issuers))
 	for i, is := range issuers {
 		cdsIssuers[i] = is.Issuer + " (" + string(is.Role) + ")"
