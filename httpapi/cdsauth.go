@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -106,7 +107,7 @@ func ParseCDSTrust(data []byte) ([]CDSIssuer, error) {
 	if err := dec.Decode(&iss); err != nil {
 		return nil, fmt.Errorf("want a JSON array of {\"iss\", \"jwks\" or \"jwks_file\", \"role\"}: %w", err)
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("more data after the JSON array")
 	}
 	var errs []error

@@ -433,6 +433,7 @@ func TestLoadCDSTrust(t *testing.T) {
 		{"small RSA key", `[{"iss":"a","jwks":` + string(smallSet) + `}]`, "1024 bits", ""},
 		{"empty key set", `[{"iss":"a","jwks":{"keys":[]}}]`, "no public signing key", ""},
 		{"not an array", `{"iss":"a"}`, "JSON array", ""},
+		{"trailing data", `[] x`, "more data after", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ const (
 	DefaultCDSFetchLimit   = 16 << 20
 	maxFetchPages          = 20
 )
+
+// fhirID is the form of a FHIR resource id.
+var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 
 // fhirFetcher reads resources from allowed FHIR servers.
 type fhirFetcher struct {
@@ -116,7 +120,7 @@ func (f *fhirFetcher) fetchPrefetch(ctx context.Context, req *cdshooks.Request, 
 	if err != nil {
 		return nil, &fetchError{msg: err.Error()}
 	}
-	base := strings.TrimRight(req.FHIRServer, "/")
+	base := normalizeBase(req.FHIRServer)
 	rel, query, search := strings.Cut(q, "?")
 	u, err := url.Parse(base + "/" + rel)
 	if err != nil {
@@ -295,6 +299,8 @@ func (s *Server) missingPrefetch(ctx context.Context, req *cdshooks.Request, svc
 		return &prefetchError{msg: fmt.Sprintf("prefetch %q is missing and fhirServer is not on this server's allowlist, so it is not fetched; send the prefetch", missing[0])}
 	case req.FHIRAuthorization == nil:
 		return &prefetchError{msg: fmt.Sprintf("prefetch %q is missing and there is no fhirAuthorization to read it from fhirServer with", missing[0])}
+	case !fhirID.MatchString(req.ContextString("patientId")) || strings.Trim(req.ContextString("patientId"), ".") == "":
+		return &prefetchError{msg: "context.patientId is not a FHIR id (1-64 of A-Z a-z 0-9 - .), so it is not fetched"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()

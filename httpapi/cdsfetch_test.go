@@ -172,6 +172,7 @@ func TestCDSFetchFromFHIRServer(t *testing.T) {
 		{"redirect not followed", fetchRequest(t, fs.URL+"/redirect", token), 412, "redirect"},
 		{"invalid Bundle", fetchRequest(t, fs.URL+"/bad", token), 412, "not valid FHIR"},
 		{"next link leaves the server", fetchRequest(t, fs.URL+"/escape", token), 412, "leaves the fhirServer base"},
+		{"patient id that is not a FHIR id", []byte(strings.Replace(string(fetchRequest(t, fs.URL+"/r4", token)), `"patientId":"p1"`, `"patientId":"../x"`, 1)), 412, "not a FHIR id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
