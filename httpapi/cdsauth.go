@@ -13,12 +13,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -427,11 +425,6 @@ type cdsState struct {
 	fetch     *fhirFetcher // nil: never fetch
 }
 
-// cdsStates maps a Server (weakly, so a dropped server is collected) to its
-// CDS configuration. It lives here rather than in Server so that the CDS
-// code stays in its own files.
-var cdsStates sync.Map // weak.Pointer[Server] -> *cdsState
-
 // ConfigureCDS sets how the CDS services authenticate clients and fetch
 // missing prefetch. Call it before Serve. EINVALID for a bad trust list,
 // public URL or allowlist.
@@ -458,17 +451,14 @@ func (s *Server) ConfigureCDS(cfg CDSConfig) error {
 		}
 		st.fetch = f
 	}
-	key := weak.Make(s)
-	if _, loaded := cdsStates.Swap(key, st); !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[Server]) { cdsStates.Delete(k) }, key)
-	}
+	s.cdsConfig.Store(st)
 	return nil
 }
 
 // cds returns the server's CDS configuration (the zero one if never set).
 func (s *Server) cds() *cdsState {
-	if v, ok := cdsStates.Load(weak.Make(s)); ok {
-		return v.(*cdsState)
+	if st := s.cdsConfig.Load(); st != nil {
+		return st
 	}
 	return &cdsState{}
 }

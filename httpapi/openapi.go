@@ -30,6 +30,9 @@ func openAPI(routes []route, version string) map[string]any {
 			}
 			op["x-galen-roles"] = roles
 			op["x-galen-audited"] = rt.Audit
+			if rt.Authn != nil { // CDS routes: an API key or a CDS client JWT
+				op["security"] = []any{map[string]any{"bearer": []string{}}, map[string]any{"cdsClientJWT": []string{}}}
+			}
 		}
 		var params []any
 		for _, p := range pathParams(rt.Pattern) {
@@ -71,8 +74,12 @@ func openAPI(routes []route, version string) map[string]any {
 			"description": "Medical AI models as a service: Open Inference Protocol v2 and Galen's /v1 API."},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas":         g.components,
-			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+			"schemas": g.components,
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "a Galen API key (glk_...)"},
+				"cdsClientJWT": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+					"description": "CDS Hooks 2.0 client JWT signed by an EHR trusted with --cds-trust"},
+			},
 		},
 		"security": []any{map[string]any{"bearer": []string{}}},
 	}

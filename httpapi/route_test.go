@@ -108,8 +108,14 @@ func TestOpenAPI(t *testing.T) {
 	}
 	n := 0
 	for _, rt := range env.srv.routes {
-		if _, ok := doc.Paths[rt.Pattern][strings.ToLower(rt.Method)]; !ok {
+		op, ok := doc.Paths[rt.Pattern][strings.ToLower(rt.Method)]
+		if !ok {
 			t.Errorf("%s %s is not in /openapi.json", rt.Method, rt.Pattern)
+			continue
+		}
+		// Routes that take a CDS client JWT say so.
+		if jwt := strings.Contains(string(op), `"cdsClientJWT"`); jwt != (rt.Authn != nil) {
+			t.Errorf("%s %s: cdsClientJWT in its security is %v, route takes a JWT: %v", rt.Method, rt.Pattern, jwt, rt.Authn != nil)
 		}
 	}
 	for _, ops := range doc.Paths {

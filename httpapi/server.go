@@ -78,6 +78,9 @@ type Server struct {
 	openapi []byte
 	http    *http.Server
 	closing atomic.Bool
+	// cdsConfig is set by ConfigureCDS (see cdsauth.go); nil means API
+	// keys only and no FHIR fetch.
+	cdsConfig atomic.Pointer[cdsState]
 }
 
 // New returns a Server that keeps its state in store and runs models through models.
