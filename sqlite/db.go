@@ -40,6 +40,8 @@ type DB struct {
 	now func() time.Time
 	// audit batches concurrent audit events into one transaction (audit.go).
 	audit auditBatch
+	// ckpt checkpoints the write-ahead log in the background (checkpoint.go).
+	ckpt checkpointer
 }
 
 var _ galen.Store = (*DB)(nil)
@@ -55,6 +57,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// No checkpoint inside commits: the checkpointer does it (checkpoint.go).
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	// Every transaction here writes, so take the write lock at BEGIN: two
 	// deferred transactions upgrading at once would fail with SQLITE_BUSY.
 	q.Set("_txlock", "immediate")
@@ -77,11 +81,22 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	db.startCheckpoints(checkpointInterval)
 	return db, nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return errors.Join(db.db.Close(), db.locks.Close()) }
+// Close stops the checkpointer, copies what is left of the write-ahead log
+// into the database file, and closes the database.
+func (db *DB) Close() error {
+	db.stopCheckpoints()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Best effort, and PASSIVE so that a CLI command never waits here for a
+	// server's readers; SQLite also checkpoints when the last connection to
+	// the file closes.
+	_ = db.checkpoint(ctx, "PASSIVE")
+	return errors.Join(db.db.Close(), db.locks.Close())
+}
 
 // Ping reports whether the database answers a query.
 func (db *DB) Ping(ctx context.Context) error {
