@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/ttlcache"
 )
 
 // DefaultKeyCacheTTL is how long a looked-up API key is trusted without
@@ -21,64 +21,20 @@ const maxCachedKeys = 4096
 // through this server is dropped at once; one revoked elsewhere (the CLI,
 // another replica) keeps working here for up to the TTL.
 type keyCache struct {
-	ttl    time.Duration // 0: no caching
-	find   func(ctx context.Context, hash string) (*galen.APIKey, error)
-	now    func() time.Time
-	mu     sync.Mutex
-	byHash map[string]cachedKey
-	// forgets counts forget calls: a lookup that raced with one does not
-	// keep what it read, which may predate the revocation.
-	forgets uint64
-}
-
-type cachedKey struct {
-	key     *galen.APIKey
-	expires time.Time
+	byHash *ttlcache.Cache[string, galen.APIKey]
 }
 
 func newKeyCache(ttl time.Duration, find func(ctx context.Context, hash string) (*galen.APIKey, error)) *keyCache {
-	return &keyCache{ttl: max(ttl, 0), find: find, now: time.Now, byHash: map[string]cachedKey{}}
+	return &keyCache{byHash: ttlcache.New(ttl, maxCachedKeys, find)}
 }
 
 // lookup returns the key with hash, from the cache while it is fresh. The
 // caller gets its own copy.
 func (c *keyCache) lookup(ctx context.Context, hash string) (*galen.APIKey, error) {
-	if c.ttl == 0 {
-		return c.find(ctx, hash)
-	}
-	now := c.now()
-	c.mu.Lock()
-	e, ok := c.byHash[hash]
-	gen := c.forgets
-	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
-		k := *e.key
-		return &k, nil
-	}
-	k, err := c.find(ctx, hash)
-	if err != nil {
-		return nil, err
-	}
-	kept := *k
-	c.mu.Lock()
-	if c.forgets == gen {
-		if len(c.byHash) >= maxCachedKeys {
-			clear(c.byHash)
-		}
-		c.byHash[hash] = cachedKey{key: &kept, expires: now.Add(c.ttl)}
-	}
-	c.mu.Unlock()
-	return k, nil
+	return c.byHash.Get(ctx, hash)
 }
 
 // forget drops the key with id, so that its revocation applies at once.
 func (c *keyCache) forget(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.forgets++
-	for h, e := range c.byHash {
-		if e.key.ID == id {
-			delete(c.byHash, h)
-		}
-	}
+	c.byHash.Forget(func(_ string, k *galen.APIKey) bool { return k.ID == id })
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/ttlcache"
 )
 
 // DefaultAlias is the alias used when a request names no version.
@@ -76,16 +77,10 @@ type Manager struct {
 	queues map[string]*queue // by model name
 	tick   uint64            // LRU clock
 
-	resolved map[resolveKey]resolution // recent Resolve answers
-	forgets  uint64                    // Forget calls, so that a racing Resolve keeps nothing stale
+	resolved *ttlcache.Cache[resolveKey, galen.ModelVersion] // recent Resolve answers
 }
 
 type resolveKey struct{ model, version string }
-
-type resolution struct {
-	v       *galen.ModelVersion
-	expires time.Time
-}
 
 type entry struct {
 	ready    chan struct{} // closed when loaded or failed
@@ -102,14 +97,17 @@ type queue struct {
 // NewManager returns a Manager that reads versions from models and builds
 // Predictors with loaders, keyed by ModelVersion.Format.
 func NewManager(models galen.ModelService, loaders map[string]galen.Loader, cfg Config) *Manager {
-	return &Manager{
-		models:   models,
-		loaders:  loaders,
-		cfg:      cfg.withDefaults(),
-		cache:    make(map[string]*entry),
-		queues:   make(map[string]*queue),
-		resolved: make(map[resolveKey]resolution),
+	m := &Manager{
+		models:  models,
+		loaders: loaders,
+		cfg:     cfg.withDefaults(),
+		cache:   make(map[string]*entry),
+		queues:  make(map[string]*queue),
 	}
+	m.resolved = ttlcache.New(m.cfg.ResolveTTL, maxResolved, func(ctx context.Context, k resolveKey) (*galen.ModelVersion, error) {
+		return m.resolve(ctx, k.model, k.version)
+	})
+	return m
 }
 
 // Config returns the effective configuration.
@@ -147,46 +145,13 @@ func (m *Manager) Check(ctx context.Context, v *galen.ModelVersion, artifact []b
 // when there is no such model or version. Answers are kept for
 // Config.ResolveTTL (see Forget); errors are not kept.
 func (m *Manager) Resolve(ctx context.Context, model, version string) (*galen.ModelVersion, error) {
-	if m.cfg.ResolveTTL < 0 {
-		return m.resolve(ctx, model, version)
-	}
-	k := resolveKey{model, version}
-	now := time.Now()
-	m.mu.Lock()
-	r, ok := m.resolved[k]
-	gen := m.forgets
-	m.mu.Unlock()
-	if ok && now.Before(r.expires) {
-		v := *r.v
-		return &v, nil
-	}
-	v, err := m.resolve(ctx, model, version)
-	if err != nil {
-		return nil, err
-	}
-	kept := *v
-	m.mu.Lock()
-	if m.forgets == gen {
-		if len(m.resolved) >= maxResolved {
-			clear(m.resolved)
-		}
-		m.resolved[k] = resolution{v: &kept, expires: now.Add(m.cfg.ResolveTTL)}
-	}
-	m.mu.Unlock()
-	return v, nil
+	return m.resolved.Get(ctx, resolveKey{model, version})
 }
 
 // Forget drops what Resolve keeps about model, so that a version upload,
 // alias change or deletion made through this server applies at once.
 func (m *Manager) Forget(model string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.forgets++
-	for k := range m.resolved {
-		if k.model == model {
-			delete(m.resolved, k)
-		}
-	}
+	m.resolved.Forget(func(k resolveKey, _ *galen.ModelVersion) bool { return k.model == model })
 }
 
 func (m *Manager) resolve(ctx context.Context, model, version string) (*galen.ModelVersion, error) {
