@@ -141,8 +141,7 @@ func TestBounded(t *testing.T) {
 func TestForgetDuringLookup(t *testing.T) {
 	tb := &table{rows: map[string]*key{"h1": {ID: "key_1", Role: "admin"}}}
 	inLookup, forgotten := make(chan struct{}), make(chan struct{})
-	var c *Cache[string, key]
-	c = New(time.Hour, 16, func(ctx context.Context, k string) (*key, error) {
+	c := New(time.Hour, 16, func(ctx context.Context, k string) (*key, error) {
 		v, err := tb.find(ctx, k)
 		close(inLookup)
 		<-forgotten // the row is revoked and forgotten while we hold the old one
