@@ -20,6 +20,9 @@ type metrics struct {
 	latency       *prometheus.HistogramVec
 	inference     *prometheus.HistogramVec
 	auditFailures prometheus.Counter
+	// authFailuresUnaudited counts failed authentications past the
+	// audit log's rate limit (authaudit.go).
+	authFailuresUnaudited prometheus.Counter
 }
 
 func newMetrics(models *inference.Manager) *metrics {
@@ -39,8 +42,12 @@ func newMetrics(models *inference.Manager) *metrics {
 		auditFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "galen_audit_write_failures_total", Help: "Audit events that could not be stored.",
 		}),
+		authFailuresUnaudited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "galen_auth_failures_unaudited_total",
+			Help: "Failed authentications not written to the audit log because more than its limit per second came.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.inference, m.auditFailures,
+	m.reg.MustRegister(m.requests, m.latency, m.inference, m.auditFailures, m.authFailuresUnaudited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		queueCollector{models})
 	return m

@@ -78,13 +78,16 @@ func (s *Server) allRoutes() []route {
 
 // reqInfo is what the middleware and handlers of one request share.
 type reqInfo struct {
-	id      string
-	route   *route
-	key     *galen.APIKey // nil until authenticated
-	model   string        // for the audit log; defaults to the {name} path value
-	version int           // set by handlers that resolve a version
-	body    []byte        // the whole body, once read by readBody
-	hasBody bool          // body holds the whole body
+	id    string
+	route *route
+	key   *galen.APIKey // nil until authenticated
+	// failedKeyID is the id of a key refused as revoked, for the audit
+	// event of the failure.
+	failedKeyID string
+	model       string // for the audit log; defaults to the {name} path value
+	version     int    // set by handlers that resolve a version
+	body        []byte // the whole body, once read by readBody
+	hasBody     bool   // body holds the whole body
 }
 
 type infoKey struct{}
@@ -190,6 +193,9 @@ func (s *Server) wrap(rt route) http.Handler {
 					s.writeError(sw, r, galen.Errorf(galen.EINTERNAL, "internal error"))
 				}
 			}
+			if len(rt.Roles) > 0 && ri.key == nil && sw.status == http.StatusUnauthorized {
+				s.auditAuthFailure(r.Context(), ri, r, time.Since(start))
+			}
 			if rt.Audit && ri.key != nil {
 				status := sw.status
 				if status == 0 {
@@ -248,6 +254,7 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 	case err != nil:
 		return fmt.Errorf("find api key: %w", err)
 	case k.RevokedAt != nil:
+		ri.failedKeyID = k.ID
 		return galen.Errorf(galen.EUNAUTHORIZED, "API key %s was revoked", k.ID)
 	}
 	ri.key = k

@@ -81,12 +81,15 @@ type Server struct {
 	// cdsConfig is set by ConfigureCDS (see cdsauth.go); nil means API
 	// keys only and no FHIR fetch.
 	cdsConfig atomic.Pointer[cdsState]
+	// authFailures rate-limits audit events of failed authentications.
+	authFailures authFailureLimiter
 }
 
 // New returns a Server that keeps its state in store and runs models through models.
 func New(cfg Config, store galen.Store, models *inference.Manager, logger *slog.Logger) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, store: store, models: models, logger: logger}
+	s.authFailures.max = maxAuditedAuthFailures
 	s.metrics = newMetrics(models)
 	s.keys = newKeyCache(cfg.KeyCacheTTL, store.FindAPIKeyByHash)
 	s.routes = s.allRoutes()
