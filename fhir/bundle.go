@@ -39,23 +39,31 @@ var (
 	bundleEntryFields = fields(backboneFields, "link fullUrl resource search request response")
 )
 
-func decodeBundle(d *decoder, path string, obj map[string]any) Resource {
-	d.check(path, obj, bundleFields)
+func decodeBundle(d *decoder, obj int) Resource {
+	d.check(obj, bundleFields)
 	b := &Bundle{
-		ID:        d.str(path, obj, "id", false),
-		Type:      d.code(path, obj, "type", true, BundleTypes...),
-		Timestamp: d.instant(path, obj, "timestamp"),
+		ID:        d.str(obj, "id", false),
+		Type:      d.code(obj, "type", true, BundleTypes...),
+		Timestamp: d.instant(obj, "timestamp"),
 	}
-	if t := d.integer(path, obj, "total"); t != nil {
+	if t := d.integer(obj, "total"); t != nil {
 		b.Total = t
 	}
-	d.array(path, obj, "entry", false, func(p string, m map[string]any) {
-		d.check(p, m, bundleEntryFields)
-		e := BundleEntry{FullURL: d.str(p, m, "fullUrl", false)}
-		if r, rp := d.object(p, m, "resource", false); r != nil {
-			e.Resource = d.resource(rp, r)
+	if n := d.arrayLen(obj, "entry"); n > 0 {
+		b.Entry = d.entries.take(min(n, 4096))
+	}
+	d.array(obj, "entry", false, func(m int) {
+		d.check(m, bundleEntryFields)
+		e := BundleEntry{FullURL: d.str(m, "fullUrl", false)}
+		if r, ok := d.object(m, "resource", false); ok {
+			mark := d.push("resource")
+			e.Resource = d.resource(r)
+			d.pop(mark)
 		}
 		b.Entry = append(b.Entry, e)
 	})
+	if len(b.Entry) == 0 {
+		b.Entry = nil
+	}
 	return b
 }

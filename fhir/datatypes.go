@@ -71,97 +71,119 @@ var (
 	annotationFields      = fields(elementFields, "authorReference authorString time text")
 )
 
-func (d *decoder) coding(path string, m map[string]any) Coding {
-	d.check(path, m, codingFields)
-	d.boolean(path, m, "userSelected")
+func (d *decoder) coding(m int) Coding {
+	d.check(m, codingFields)
+	d.boolean(m, "userSelected")
 	return Coding{
-		System:  d.str(path, m, "system", false),
-		Version: d.str(path, m, "version", false),
-		Code:    d.str(path, m, "code", false),
-		Display: d.str(path, m, "display", false),
+		System:  d.str(m, "system", false),
+		Version: d.str(m, "version", false),
+		Code:    d.str(m, "code", false),
+		Display: d.str(m, "display", false),
 	}
 }
 
-func (d *decoder) codeableConcept(path string, m map[string]any) *CodeableConcept {
-	d.check(path, m, codeableConceptFields)
-	c := &CodeableConcept{Text: d.str(path, m, "text", false)}
-	d.array(path, m, "coding", false, func(p string, e map[string]any) {
-		c.Coding = append(c.Coding, d.coding(p, e))
+// codeableConceptInto decodes object node m into c.
+func (d *decoder) codeableConceptInto(m int, c *CodeableConcept) {
+	d.check(m, codeableConceptFields)
+	c.Text = d.str(m, "text", false)
+	if n := d.arrayLen(m, "coding"); n > 0 {
+		c.Coding = d.codings.take(min(n, 64))
+	}
+	d.array(m, "coding", false, func(e int) {
+		c.Coding = append(c.Coding, d.coding(e))
 	})
-	return c
+	if len(c.Coding) == 0 {
+		c.Coding = nil
+	}
 }
 
 // codeableConceptAt reads an optional CodeableConcept element.
-func (d *decoder) codeableConceptAt(path string, obj map[string]any, key string, required bool) *CodeableConcept {
-	m, p := d.object(path, obj, key, required)
-	if m == nil {
+func (d *decoder) codeableConceptAt(obj int, key string, required bool) *CodeableConcept {
+	m, ok := d.object(obj, key, required)
+	if !ok {
 		return nil
 	}
-	return d.codeableConcept(p, m)
+	c := &CodeableConcept{}
+	mark := d.push(key)
+	d.codeableConceptInto(m, c)
+	d.pop(mark)
+	return c
 }
 
-func (d *decoder) codeableConcepts(path string, obj map[string]any, key string) []CodeableConcept {
+func (d *decoder) codeableConcepts(obj int, key string) []CodeableConcept {
 	var out []CodeableConcept
-	d.array(path, obj, key, false, func(p string, e map[string]any) {
-		out = append(out, *d.codeableConcept(p, e))
+	d.array(obj, key, false, func(e int) {
+		var c CodeableConcept
+		d.codeableConceptInto(e, &c)
+		out = append(out, c)
 	})
 	return out
 }
 
-func (d *decoder) quantityAt(path string, obj map[string]any, key string) *Quantity {
-	m, p := d.object(path, obj, key, false)
-	if m == nil {
+func (d *decoder) quantityAt(obj int, key string) *Quantity {
+	m, ok := d.object(obj, key, false)
+	if !ok {
 		return nil
 	}
-	d.check(p, m, quantityFields)
-	return &Quantity{
-		Value:      d.decimal(p, m, "value", false),
-		Comparator: d.code(p, m, "comparator", false, "<", "<=", ">=", ">"),
-		Unit:       d.str(p, m, "unit", false),
-		System:     d.str(p, m, "system", false),
-		Code:       d.str(p, m, "code", false),
+	mark := d.push(key)
+	defer d.pop(mark)
+	d.check(m, quantityFields)
+	q := d.quantities.new()
+	*q = Quantity{
+		Value:      d.decimal(m, "value", false),
+		Comparator: d.code(m, "comparator", false, "<", "<=", ">=", ">"),
+		Unit:       d.str(m, "unit", false),
+		System:     d.str(m, "system", false),
+		Code:       d.str(m, "code", false),
+	}
+	return q
+}
+
+func (d *decoder) reference(m int) Reference {
+	d.check(m, referenceFields)
+	return Reference{
+		Reference: d.str(m, "reference", false),
+		Type:      d.str(m, "type", false),
+		Display:   d.str(m, "display", false),
 	}
 }
 
-func (d *decoder) reference(path string, m map[string]any) *Reference {
-	d.check(path, m, referenceFields)
-	return &Reference{
-		Reference: d.str(path, m, "reference", false),
-		Type:      d.str(path, m, "type", false),
-		Display:   d.str(path, m, "display", false),
-	}
-}
-
-func (d *decoder) referenceAt(path string, obj map[string]any, key string, required bool) *Reference {
-	m, p := d.object(path, obj, key, required)
-	if m == nil {
+func (d *decoder) referenceAt(obj int, key string, required bool) *Reference {
+	m, ok := d.object(obj, key, required)
+	if !ok {
 		return nil
 	}
-	return d.reference(p, m)
+	mark := d.push(key)
+	r := d.references.new()
+	*r = d.reference(m)
+	d.pop(mark)
+	return r
 }
 
-func (d *decoder) references(path string, obj map[string]any, key string) []Reference {
+func (d *decoder) referenceList(obj int, key string) []Reference {
 	var out []Reference
-	d.array(path, obj, key, false, func(p string, e map[string]any) {
-		out = append(out, *d.reference(p, e))
+	d.array(obj, key, false, func(e int) {
+		out = append(out, d.reference(e))
 	})
 	return out
 }
 
-func (d *decoder) periodAt(path string, obj map[string]any, key string) *Period {
-	m, p := d.object(path, obj, key, false)
-	if m == nil {
+func (d *decoder) periodAt(obj int, key string) *Period {
+	m, ok := d.object(obj, key, false)
+	if !ok {
 		return nil
 	}
-	d.check(p, m, periodFields)
-	return &Period{Start: d.dateTime(p, m, "start"), End: d.dateTime(p, m, "end")}
+	mark := d.push(key)
+	defer d.pop(mark)
+	d.check(m, periodFields)
+	return &Period{Start: d.dateTime(m, "start"), End: d.dateTime(m, "end")}
 }
 
-func (d *decoder) annotations(path string, obj map[string]any, key string) []Annotation {
+func (d *decoder) annotations(obj int, key string) []Annotation {
 	var out []Annotation
-	d.array(path, obj, key, false, func(p string, m map[string]any) {
-		d.check(p, m, annotationFields)
-		out = append(out, Annotation{Text: d.str(p, m, "text", true), Time: d.dateTime(p, m, "time")})
+	d.array(obj, key, false, func(m int) {
+		d.check(m, annotationFields)
+		out = append(out, Annotation{Text: d.str(m, "text", true), Time: d.dateTime(m, "time")})
 	})
 	return out
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -91,16 +91,15 @@ func (e *Error) OperationOutcome() *OperationOutcome { return NewOperationOutcom
 // Decode strictly decodes one resource of any type modelled here (or
 // *Unsupported for other R4 types). Every problem is reported in an *Error.
 func Decode(data []byte) (Resource, error) {
-	root, err := parseJSON(data)
+	nodes, err := parseJSON(data)
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{}
-	obj, ok := root.(map[string]any)
-	if !ok {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object, got " + jsonType(root)}}}
+	if nodes[0].kind != kindObject {
+		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object, got " + nodeType(&nodes[0])}}}
 	}
-	r := d.resource("", obj)
+	d := newDecoder(data, nodes)
+	r := d.resource(0)
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -109,42 +108,45 @@ func Decode(data []byte) (Resource, error) {
 
 // DecodeBundle strictly decodes a document that must be a Bundle.
 func DecodeBundle(data []byte) (*Bundle, error) {
-	root, err := parseJSON(data)
+	nodes, err := parseJSON(data)
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{}
-	obj, ok := root.(map[string]any)
-	if !ok {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object (a Bundle), got " + jsonType(root)}}}
+	if nodes[0].kind != kindObject {
+		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object (a Bundle), got " + nodeType(&nodes[0])}}}
 	}
-	if rt, _ := obj["resourceType"].(string); rt != "Bundle" {
+	d := newDecoder(data, nodes)
+	var rt string
+	if i := d.member(0, "resourceType"); i >= 0 && nodes[i].kind == kindString {
+		rt = d.text(i)
+	}
+	if rt != "Bundle" {
 		msg := "resourceType must be \"Bundle\""
 		if rt != "" {
 			msg += fmt.Sprintf(", got %q", rt)
 		}
 		return nil, &Error{Issues: []Issue{{SeverityError, CodeInvalid, "resourceType", msg}}}
 	}
-	r := d.resource("", obj)
+	r := d.resource(0)
 	if err := d.err(); err != nil {
 		return nil, err
 	}
 	return r.(*Bundle), nil
 }
 
-// parseJSON decodes one JSON value, keeping numbers exact, and rejects
-// trailing data.
-func parseJSON(data []byte) (any, error) {
+// parseJSON parses one JSON document into nodes, keeping numbers as
+// written, and rejects trailing data.
+func parseJSON(data []byte) ([]node, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document is empty"}}}
 	}
-	v, err := parseTree(data)
+	nodes, err := parseNodes(data)
 	if err != nil {
 		se := err.(*syntaxError)
 		line, col := lineCol(data, int64(se.offset))
 		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", fmt.Sprintf("malformed JSON: %s (line %d, column %d)", se.msg, line, col)}}}
 	}
-	return v, nil
+	return nodes, nil
 }
 
 func lineCol(data []byte, off int64) (line, col int) {
@@ -156,27 +158,66 @@ func lineCol(data []byte, off int64) (line, col int) {
 	return line, col
 }
 
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case map[string]any:
+// nodeType names the JSON type of a node for issues.
+func nodeType(n *node) string {
+	switch n.kind {
+	case kindObject:
 		return "an object"
-	case []any:
+	case kindArray:
 		return "an array"
-	case string:
+	case kindString:
 		return "a string"
-	case json.Number:
+	case kindNumber:
 		return "a number"
-	case bool:
+	case kindTrue, kindFalse:
 		return "a boolean"
 	}
-	return fmt.Sprintf("%T", v)
+	return "null"
 }
 
-// decoder walks a parsed JSON tree, collecting issues.
+// decoder walks the nodes of a parsed document, collecting issues. It
+// keeps the location of the element it is in as bytes and makes a string
+// of it only for an issue.
 type decoder struct {
+	data   []byte
+	nodes  []node
 	issues []Issue
+	path   []byte            // location of the current element, e.g. Bundle.entry[2].resource
+	strs   map[string]string // string values read, so repeated ones are allocated once
+
+	// Values are carved from chunks: a Bundle holds many small ones.
+	floats       pool[float64]
+	codings      pool[Coding]
+	quantities   pool[Quantity]
+	references   pool[Reference]
+	observations pool[Observation]
+	entries      pool[BundleEntry]
+}
+
+// pool hands out values from chunks it allocates, each chunk larger than
+// the last, so decoding many small values costs few allocations. Every
+// value and slice it hands out is distinct.
+type pool[T any] struct {
+	buf  []T
+	size int
+}
+
+// take returns an empty slice with room for n values.
+func (p *pool[T]) take(n int) []T {
+	if cap(p.buf)-len(p.buf) < n {
+		p.size = min(max(2*p.size, 4), 256)
+		p.buf = make([]T, 0, max(p.size, n))
+	}
+	s := p.buf[len(p.buf) : len(p.buf) : len(p.buf)+n]
+	p.buf = p.buf[:len(p.buf)+n]
+	return s
+}
+
+// new returns a pointer to a zero value.
+func (p *pool[T]) new() *T { return &p.take(1)[:1][0] }
+
+func newDecoder(data []byte, nodes []node) *decoder {
+	return &decoder{data: data, nodes: nodes, path: make([]byte, 0, 64)}
 }
 
 func (d *decoder) err() error {
@@ -186,9 +227,37 @@ func (d *decoder) err() error {
 	return &Error{Issues: d.issues}
 }
 
+// add reports an issue at path.
 func (d *decoder) add(code, path, format string, args ...any) {
 	d.issues = append(d.issues, Issue{Severity: SeverityError, Code: code, Path: path, Message: fmt.Sprintf(format, args...)})
 }
+
+// here is the location of the current element.
+func (d *decoder) here() string { return string(d.path) }
+
+// at is the location of member key of the current element.
+func (d *decoder) at(key string) string { return join(string(d.path), key) }
+
+// push enters member key of the current element; pop(mark) leaves it.
+func (d *decoder) push(key string) (mark int) {
+	mark = len(d.path)
+	if mark > 0 {
+		d.path = append(d.path, '.')
+	}
+	d.path = append(d.path, key...)
+	return mark
+}
+
+// pushIndex enters element i of the current array.
+func (d *decoder) pushIndex(i int) (mark int) {
+	mark = len(d.path)
+	d.path = append(d.path, '[')
+	d.path = strconv.AppendInt(d.path, int64(i), 10)
+	d.path = append(d.path, ']')
+	return mark
+}
+
+func (d *decoder) pop(mark int) { d.path = d.path[:mark] }
 
 func join(path, key string) string {
 	if path == "" {
@@ -199,8 +268,51 @@ func join(path, key string) string {
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
-// decodeFunc decodes the body of one resource type at path.
-type decodeFunc func(d *decoder, path string, obj map[string]any) Resource
+// member returns the index of the value of member key of object node obj,
+// the last one when the key repeats (as in encoding/json), or -1.
+func (d *decoder) member(obj int, key string) int {
+	found := -1
+	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
+		if d.nodes[i].key == key {
+			found = i
+		}
+		i = int(d.nodes[i].next)
+	}
+	return found
+}
+
+// text returns the value of string node i. Values up to 64 bytes are
+// interned: codes, systems, units and times repeat across a Bundle.
+func (d *decoder) text(i int) string {
+	n := &d.nodes[i]
+	if !n.plain || n.end-n.start > 64 {
+		return text(d.data, n)
+	}
+	b := d.data[n.start:n.end]
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.strs == nil {
+		d.strs = make(map[string]string, 64)
+	}
+	if len(d.strs) < 4096 {
+		d.strs[s] = s
+	}
+	return s
+}
+
+// blank reports whether string node i is empty or white space.
+func (d *decoder) blank(i int) bool {
+	n := &d.nodes[i]
+	if n.plain {
+		return len(bytes.TrimSpace(d.data[n.start:n.end])) == 0
+	}
+	return strings.TrimSpace(text(d.data, n)) == ""
+}
+
+// decodeFunc decodes the body of one resource type at the current path.
+type decodeFunc func(d *decoder, obj int) Resource
 
 // decoders lists the resource types modelled here. It is filled in init to
 // break the cycle through Bundle, which decodes nested resources.
@@ -216,38 +328,40 @@ func init() {
 	}
 }
 
-// resource decodes any resource; path is where it sits ("" at the root).
-func (d *decoder) resource(path string, obj map[string]any) Resource {
-	rtPath := join(path, "resourceType")
-	raw, present := obj["resourceType"]
-	rt, isString := raw.(string)
+// resource decodes any resource at object node obj; the current path is
+// where it sits ("" at the root, where the resourceType becomes the path).
+func (d *decoder) resource(obj int) Resource {
+	raw := d.member(obj, "resourceType")
 	switch {
-	case !present:
-		d.add(CodeRequired, rtPath, "missing required element resourceType")
+	case raw < 0:
+		d.add(CodeRequired, d.at("resourceType"), "missing required element resourceType")
 		return nil
-	case !isString:
-		d.add(CodeStructure, rtPath, "must be a string, got %s", jsonType(raw))
+	case d.nodes[raw].kind != kindString:
+		d.add(CodeStructure, d.at("resourceType"), "must be a string, got %s", nodeType(&d.nodes[raw]))
 		return nil
 	}
+	rt := d.text(raw)
 	fn, ok := decoders[rt]
 	if !ok {
 		if !r4Types[rt] {
-			d.add(CodeNotSupported, rtPath, "unknown resourceType %q (not an R4 resource)", rt)
+			d.add(CodeNotSupported, d.at("resourceType"), "unknown resourceType %q (not an R4 resource)", rt)
 			return nil
 		}
-		b, _ := json.Marshal(obj)
+		b, _ := json.Marshal(toAny(d.data, d.nodes, obj))
 		return &Unsupported{Type: rt, JSON: b}
 	}
-	if path == "" {
-		path = rt
+	if len(d.path) == 0 {
+		mark := d.push(rt)
+		defer d.pop(mark)
 	}
-	return fn(d, path, obj)
+	return fn(d, obj)
 }
 
 // fieldSet is the set of element names a JSON object may hold.
 type fieldSet map[string]bool
 
-// fields builds a fieldSet from space-separated names, plus the base names.
+// fields builds a fieldSet from space-separated names, plus the base names,
+// and adds the names to knownKeys.
 func fields(base fieldSet, names string) fieldSet {
 	s := fieldSet{}
 	for k := range base {
@@ -255,6 +369,9 @@ func fields(base fieldSet, names string) fieldSet {
 	}
 	for _, n := range strings.Fields(names) {
 		s[n] = true
+	}
+	for k := range s {
+		knownKeys[k] = k
 	}
 	return s
 }
@@ -269,76 +386,80 @@ var (
 // check reports members of obj that R4 does not define for it, and
 // modifier extensions, which a receiver that does not understand them must
 // not ignore. Primitive extensions ("_birthDate") of known elements pass.
-func (d *decoder) check(path string, obj map[string]any, allowed fieldSet) {
+func (d *decoder) check(obj int, allowed fieldSet) {
 	clean := true
-	for k := range obj {
+	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
+		k := d.nodes[i].key
 		if !allowed[k] || k == "modifierExtension" {
 			clean = false
 			break
 		}
+		i = int(d.nodes[i].next)
 	}
 	if clean {
 		return // the common case: no sorting, no allocation
 	}
-	for _, k := range sortedKeys(obj) {
+	for _, k := range d.sortedKeys(obj) {
 		if k == "modifierExtension" {
-			d.add(CodeNotSupported, join(path, k), "modifier extensions are not supported")
+			d.add(CodeNotSupported, d.at(k), "modifier extensions are not supported")
 			continue
 		}
 		if allowed[k] || (strings.HasPrefix(k, "_") && allowed[k[1:]]) {
 			continue
 		}
-		d.add(CodeStructure, join(path, k), "unknown element %q", k)
+		d.add(CodeStructure, d.at(k), "unknown element %q", k)
 	}
 }
 
-func sortedKeys(obj map[string]any) []string {
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
+// sortedKeys returns the distinct member names of obj in order.
+func (d *decoder) sortedKeys(obj int) []string {
+	keys := make([]string, 0, d.nodes[obj].n)
+	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
+		keys = append(keys, d.nodes[i].key)
+		i = int(d.nodes[i].next)
 	}
-	sort.Strings(keys)
-	return keys
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
-// get returns obj[key] and whether it is present and not null. A null is
-// reported: FHIR JSON does not allow it outside arrays of primitives.
-func (d *decoder) get(path string, obj map[string]any, key string, required bool) (any, bool) {
-	v, ok := obj[key]
-	if !ok {
+// get returns the value node of member key of obj and whether it is
+// present and not null. A null is reported: FHIR JSON does not allow it
+// outside arrays of primitives.
+func (d *decoder) get(obj int, key string, required bool) (int, bool) {
+	v := d.member(obj, key)
+	if v < 0 {
 		if required {
-			d.add(CodeRequired, join(path, key), "missing required element %s", key)
+			d.add(CodeRequired, d.at(key), "missing required element %s", key)
 		}
-		return nil, false
+		return -1, false
 	}
-	if v == nil {
-		d.add(CodeStructure, join(path, key), "null is not allowed")
-		return nil, false
+	if d.nodes[v].kind == kindNull {
+		d.add(CodeStructure, d.at(key), "null is not allowed")
+		return -1, false
 	}
 	return v, true
 }
 
 // str reads a string element; FHIR strings may not be empty or blank.
-func (d *decoder) str(path string, obj map[string]any, key string, required bool) string {
-	v, ok := d.get(path, obj, key, required)
+func (d *decoder) str(obj int, key string, required bool) string {
+	v, ok := d.get(obj, key, required)
 	if !ok {
 		return ""
 	}
-	s, isStr := v.(string)
-	if !isStr {
-		d.add(CodeStructure, join(path, key), "must be a string, got %s", jsonType(v))
+	if d.nodes[v].kind != kindString {
+		d.add(CodeStructure, d.at(key), "must be a string, got %s", nodeType(&d.nodes[v]))
 		return ""
 	}
-	if strings.TrimSpace(s) == "" {
-		d.add(CodeValue, join(path, key), "must not be empty")
+	if d.blank(v) {
+		d.add(CodeValue, d.at(key), "must not be empty")
 		return ""
 	}
-	return s
+	return d.text(v)
 }
 
 // code reads a code element and, if allowed is not empty, checks its value.
-func (d *decoder) code(path string, obj map[string]any, key string, required bool, allowed ...string) string {
-	s := d.str(path, obj, key, required)
+func (d *decoder) code(obj int, key string, required bool, allowed ...string) string {
+	s := d.str(obj, key, required)
 	if s == "" || len(allowed) == 0 {
 		return s
 	}
@@ -347,7 +468,7 @@ func (d *decoder) code(path string, obj map[string]any, key string, required boo
 			return s
 		}
 	}
-	d.add(CodeCodeInvalid, join(path, key), "%q is not one of %s", s, strings.Join(allowed, ", "))
+	d.add(CodeCodeInvalid, d.at(key), "%q is not one of %s", s, strings.Join(allowed, ", "))
 	return ""
 }
 
@@ -439,168 +560,205 @@ func validDateTime(s string) bool {
 func validInstant(s string) bool { return dateLen(s) == 10 && len(s) > 10 && validTime(s[10:]) }
 
 // date reads a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD).
-func (d *decoder) date(path string, obj map[string]any, key string) string {
-	return d.temporal(path, obj, key, validDate, "date (YYYY, YYYY-MM or YYYY-MM-DD)")
+func (d *decoder) date(obj int, key string) string {
+	return d.temporal(obj, key, validDate, "date (YYYY, YYYY-MM or YYYY-MM-DD)")
 }
 
 // dateTime reads a FHIR dateTime: a date, or a date and time with a zone.
-func (d *decoder) dateTime(path string, obj map[string]any, key string) string {
-	return d.temporal(path, obj, key, validDateTime, "dateTime (e.g. 2012-05-01T08:30:00Z; a time needs a zone)")
+func (d *decoder) dateTime(obj int, key string) string {
+	return d.temporal(obj, key, validDateTime, "dateTime (e.g. 2012-05-01T08:30:00Z; a time needs a zone)")
 }
 
 // instant reads a FHIR instant: a full date and time with a zone.
-func (d *decoder) instant(path string, obj map[string]any, key string) string {
-	return d.temporal(path, obj, key, validInstant, "instant (e.g. 2012-05-01T08:30:00Z)")
+func (d *decoder) instant(obj int, key string) string {
+	return d.temporal(obj, key, validInstant, "instant (e.g. 2012-05-01T08:30:00Z)")
 }
 
 // temporal reads an optional string element and checks it with valid;
 // what names the FHIR type (and an example) in the issue, which never
 // repeats the value: it may be a birth date.
-func (d *decoder) temporal(path string, obj map[string]any, key string, valid func(string) bool, what string) string {
-	s := d.str(path, obj, key, false)
+func (d *decoder) temporal(obj int, key string, valid func(string) bool, what string) string {
+	s := d.str(obj, key, false)
 	if s != "" && !valid(s) {
-		d.add(CodeValue, join(path, key), "not a FHIR %s", what)
+		d.add(CodeValue, d.at(key), "not a FHIR %s", what)
 		return ""
 	}
 	return s
 }
 
-// number reads a JSON number element as written.
-func (d *decoder) number(path string, obj map[string]any, key string, required bool) (json.Number, bool) {
-	v, ok := d.get(path, obj, key, required)
+// number reads a JSON number element and returns its literal.
+func (d *decoder) number(obj int, key string, required bool) ([]byte, bool) {
+	v, ok := d.get(obj, key, required)
 	if !ok {
-		return "", false
+		return nil, false
 	}
-	n, isNum := v.(json.Number)
-	if !isNum {
-		d.add(CodeStructure, join(path, key), "must be a JSON number, got %s", jsonType(v))
-		return "", false
+	n := &d.nodes[v]
+	if n.kind != kindNumber {
+		d.add(CodeStructure, d.at(key), "must be a JSON number, got %s", nodeType(n))
+		return nil, false
 	}
-	return n, true
+	return d.data[n.start:n.end], true
 }
 
 // decimal reads a JSON number into a float64. Issues about numbers never
 // repeat them: they are usually a patient's values.
-func (d *decoder) decimal(path string, obj map[string]any, key string, required bool) *float64 {
-	n, ok := d.number(path, obj, key, required)
+func (d *decoder) decimal(obj int, key string, required bool) *float64 {
+	n, ok := d.number(obj, key, required)
 	if !ok {
 		return nil
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		d.add(CodeValue, join(path, key), "the number is out of range")
+		d.add(CodeValue, d.at(key), "the number is out of range")
 		return nil
 	}
-	return &f
+	p := d.floats.new()
+	*p = f
+	return p
 }
 
 // integer reads a JSON number that must be a whole number.
-func (d *decoder) integer(path string, obj map[string]any, key string) *int64 {
-	n, ok := d.number(path, obj, key, false)
+func (d *decoder) integer(obj int, key string) *int64 {
+	n, ok := d.number(obj, key, false)
 	if !ok {
 		return nil
 	}
 	i, err := strconv.ParseInt(string(n), 10, 32)
 	if err != nil {
-		d.add(CodeValue, join(path, key), "not a 32-bit integer")
+		d.add(CodeValue, d.at(key), "not a 32-bit integer")
 		return nil
 	}
 	return &i
 }
 
 // boolean reads a JSON boolean.
-func (d *decoder) boolean(path string, obj map[string]any, key string) *bool {
-	v, ok := d.get(path, obj, key, false)
+func (d *decoder) boolean(obj int, key string) *bool {
+	v, ok := d.get(obj, key, false)
 	if !ok {
 		return nil
 	}
-	b, isBool := v.(bool)
-	if !isBool {
-		d.add(CodeStructure, join(path, key), "must be true or false, got %s", jsonType(v))
+	n := &d.nodes[v]
+	if n.kind != kindTrue && n.kind != kindFalse {
+		d.add(CodeStructure, d.at(key), "must be true or false, got %s", nodeType(n))
 		return nil
 	}
+	b := n.kind == kindTrue
 	return &b
 }
 
-// object reads a JSON object element and returns it with its path.
-func (d *decoder) object(path string, obj map[string]any, key string, required bool) (map[string]any, string) {
-	v, ok := d.get(path, obj, key, required)
+// object reads a JSON object element and returns its node.
+func (d *decoder) object(obj int, key string, required bool) (int, bool) {
+	v, ok := d.get(obj, key, required)
 	if !ok {
-		return nil, ""
+		return -1, false
 	}
-	m, isObj := v.(map[string]any)
-	if !isObj {
-		d.add(CodeStructure, join(path, key), "must be an object, got %s", jsonType(v))
-		return nil, ""
+	if d.nodes[v].kind != kindObject {
+		d.add(CodeStructure, d.at(key), "must be an object, got %s", nodeType(&d.nodes[v]))
+		return -1, false
 	}
-	return m, join(path, key)
+	return v, true
 }
 
-// array reads a JSON array of objects, calling fn for each with its path.
-// FHIR arrays may not be empty.
-func (d *decoder) array(path string, obj map[string]any, key string, required bool, fn func(p string, m map[string]any)) {
-	v, ok := d.get(path, obj, key, required)
+// arrayLen returns the length of array element key of obj, or 0.
+func (d *decoder) arrayLen(obj int, key string) int {
+	v := d.member(obj, key)
+	if v < 0 || d.nodes[v].kind != kindArray {
+		return 0
+	}
+	return int(d.nodes[v].n)
+}
+
+// array reads a JSON array of objects, calling fn for each with the path
+// set to it. FHIR arrays may not be empty.
+func (d *decoder) array(obj int, key string, required bool, fn func(e int)) {
+	v, ok := d.get(obj, key, required)
 	if !ok {
 		return
 	}
-	p := join(path, key)
-	a, isArr := v.([]any)
-	if !isArr {
-		d.add(CodeStructure, p, "must be an array, got %s", jsonType(v))
+	a := &d.nodes[v]
+	if a.kind != kindArray {
+		d.add(CodeStructure, d.at(key), "must be an array, got %s", nodeType(a))
 		return
 	}
-	if len(a) == 0 {
-		d.add(CodeStructure, p, "must not be an empty array (omit it instead)")
+	if a.n == 0 {
+		d.add(CodeStructure, d.at(key), "must not be an empty array (omit it instead)")
 		return
 	}
-	for i, e := range a {
-		m, isObj := e.(map[string]any)
-		if !isObj {
-			d.add(CodeStructure, index(p, i), "must be an object, got %s", jsonType(e))
-			continue
+	mark := d.push(key)
+	for i, e := 0, v+1; i < int(a.n); i++ {
+		m := d.pushIndex(i)
+		if d.nodes[e].kind != kindObject {
+			d.add(CodeStructure, d.here(), "must be an object, got %s", nodeType(&d.nodes[e]))
+		} else {
+			fn(e)
 		}
-		fn(index(p, i), m)
+		d.pop(m)
+		e = int(d.nodes[e].next)
 	}
+	d.pop(mark)
 }
 
 // stringList reads a JSON array of non-empty strings.
-func (d *decoder) stringList(path string, obj map[string]any, key string) []string {
-	v, ok := d.get(path, obj, key, false)
+func (d *decoder) stringList(obj int, key string) []string {
+	v, ok := d.get(obj, key, false)
 	if !ok {
 		return nil
 	}
-	p := join(path, key)
-	a, isArr := v.([]any)
-	if !isArr {
-		d.add(CodeStructure, p, "must be an array, got %s", jsonType(v))
+	a := &d.nodes[v]
+	if a.kind != kindArray {
+		d.add(CodeStructure, d.at(key), "must be an array, got %s", nodeType(a))
 		return nil
 	}
 	var out []string
-	for i, e := range a {
-		s, isStr := e.(string)
-		if !isStr || strings.TrimSpace(s) == "" {
-			d.add(CodeStructure, index(p, i), "must be a non-empty string, got %s", jsonType(e))
-			continue
+	for i, e := 0, v+1; i < int(a.n); i++ {
+		if d.nodes[e].kind != kindString || d.blank(e) {
+			d.add(CodeStructure, index(d.at(key), i), "must be a non-empty string, got %s", nodeType(&d.nodes[e]))
+		} else {
+			out = append(out, d.text(e))
 		}
-		out = append(out, s)
+		e = int(d.nodes[e].next)
 	}
 	return out
 }
 
-// oneOf reports when more than one choice of a [x] element is present and
-// returns the key of the one present, or "".
-func (d *decoder) oneOf(path string, obj map[string]any, prefix string, choices ...string) string {
+// oneOf reports when more than one choice of a [x] element is present.
+func (d *decoder) oneOf(obj int, prefix string, choices ...string) {
+	members := 0 // members named prefix..., at least the choices present
+	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
+		if strings.HasPrefix(d.nodes[i].key, prefix) {
+			members++
+		}
+		i = int(d.nodes[i].next)
+	}
+	if members < 2 {
+		return
+	}
+	count := 0
+	for _, c := range choices {
+		if d.hasChoice(obj, prefix, c) {
+			count++
+		}
+	}
+	if count < 2 {
+		return
+	}
 	var found []string
 	for _, c := range choices {
-		if _, ok := obj[prefix+c]; ok {
+		if d.hasChoice(obj, prefix, c) {
 			found = append(found, prefix+c)
 		}
 	}
-	if len(found) > 1 {
-		d.add(CodeInvalid, join(path, found[1]), "only one of %s[x] is allowed, found %s", prefix, strings.Join(found, " and "))
+	d.add(CodeInvalid, d.at(found[1]), "only one of %s[x] is allowed, found %s", prefix, strings.Join(found, " and "))
+}
+
+// hasChoice reports whether obj has member prefix+choice.
+func (d *decoder) hasChoice(obj int, prefix, choice string) bool {
+	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
+		k := d.nodes[i].key
+		if len(k) == len(prefix)+len(choice) && k[:len(prefix)] == prefix && k[len(prefix):] == choice {
+			return true
+		}
+		i = int(d.nodes[i].next)
 	}
-	if len(found) == 0 {
-		return ""
-	}
-	return found[0]
+	return false
 }

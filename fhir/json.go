@@ -211,6 +211,14 @@ func (p *jsonParser) array() (any, error) {
 
 func (p *jsonParser) number() (any, error) {
 	start := p.pos
+	if err := p.scanNumber(); err != nil {
+		return nil, err
+	}
+	return json.Number(p.data[start:p.pos]), nil
+}
+
+// scanNumber moves past a JSON number, checking its syntax.
+func (p *jsonParser) scanNumber() error {
 	d := p.data
 	if d[p.pos] == '-' {
 		p.pos++
@@ -223,12 +231,12 @@ func (p *jsonParser) number() (any, error) {
 			p.pos++
 		}
 	default:
-		return nil, p.badNumber()
+		return p.badNumber()
 	}
 	if p.pos < len(d) && d[p.pos] == '.' {
 		p.pos++
 		if p.pos >= len(d) || d[p.pos] < '0' || d[p.pos] > '9' {
-			return nil, p.badNumber()
+			return p.badNumber()
 		}
 		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
 			p.pos++
@@ -240,13 +248,13 @@ func (p *jsonParser) number() (any, error) {
 			p.pos++
 		}
 		if p.pos >= len(d) || d[p.pos] < '0' || d[p.pos] > '9' {
-			return nil, p.badNumber()
+			return p.badNumber()
 		}
 		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
 			p.pos++
 		}
 	}
-	return json.Number(d[start:p.pos]), nil
+	return nil
 }
 
 func (p *jsonParser) badNumber() error {

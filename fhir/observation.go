@@ -84,47 +84,52 @@ var (
 		"valuePeriod dataAbsentReason interpretation referenceRange")
 )
 
-func decodeObservation(d *decoder, path string, obj map[string]any) Resource {
-	d.check(path, obj, observationFields)
-	o := &Observation{
-		ID:                d.str(path, obj, "id", false),
-		Status:            d.code(path, obj, "status", true, ObservationStatuses...),
-		Category:          d.codeableConcepts(path, obj, "category"),
-		Subject:           d.referenceAt(path, obj, "subject", false),
-		Encounter:         d.referenceAt(path, obj, "encounter", false),
-		Issued:            d.instant(path, obj, "issued"),
-		DataAbsentReason:  d.codeableConceptAt(path, obj, "dataAbsentReason", false),
-		Interpretation:    d.codeableConcepts(path, obj, "interpretation"),
-		Note:              d.annotations(path, obj, "note"),
-		EffectiveDateTime: d.dateTime(path, obj, "effectiveDateTime"),
-		EffectivePeriod:   d.periodAt(path, obj, "effectivePeriod"),
-		EffectiveInstant:  d.instant(path, obj, "effectiveInstant"),
+func decodeObservation(d *decoder, obj int) Resource {
+	d.check(obj, observationFields)
+	o := d.observations.new()
+	*o = Observation{
+		ID:                d.str(obj, "id", false),
+		Status:            d.code(obj, "status", true, ObservationStatuses...),
+		Category:          d.codeableConcepts(obj, "category"),
+		Subject:           d.referenceAt(obj, "subject", false),
+		Encounter:         d.referenceAt(obj, "encounter", false),
+		Issued:            d.instant(obj, "issued"),
+		DataAbsentReason:  d.codeableConceptAt(obj, "dataAbsentReason", false),
+		Interpretation:    d.codeableConcepts(obj, "interpretation"),
+		Note:              d.annotations(obj, "note"),
+		EffectiveDateTime: d.dateTime(obj, "effectiveDateTime"),
+		EffectivePeriod:   d.periodAt(obj, "effectivePeriod"),
+		EffectiveInstant:  d.instant(obj, "effectiveInstant"),
 	}
-	if c := d.codeableConceptAt(path, obj, "code", true); c != nil {
-		o.Code = *c
+	if m, ok := d.object(obj, "code", true); ok {
+		mark := d.push("code")
+		d.codeableConceptInto(m, &o.Code)
+		d.pop(mark)
 	}
-	d.oneOf(path, obj, "effective", "DateTime", "Period", "Timing", "Instant")
-	d.oneOf(path, obj, "value", observationValues...)
-	o.ValueQuantity = d.quantityAt(path, obj, "valueQuantity")
-	o.ValueCodeableConcept = d.codeableConceptAt(path, obj, "valueCodeableConcept", false)
-	o.ValueString = d.str(path, obj, "valueString", false)
-	o.ValueBoolean = d.boolean(path, obj, "valueBoolean")
-	o.ValueInteger = d.integer(path, obj, "valueInteger")
-	d.array(path, obj, "component", false, func(p string, m map[string]any) {
-		d.check(p, m, componentFields)
+	d.oneOf(obj, "effective", "DateTime", "Period", "Timing", "Instant")
+	d.oneOf(obj, "value", observationValues...)
+	o.ValueQuantity = d.quantityAt(obj, "valueQuantity")
+	o.ValueCodeableConcept = d.codeableConceptAt(obj, "valueCodeableConcept", false)
+	o.ValueString = d.str(obj, "valueString", false)
+	o.ValueBoolean = d.boolean(obj, "valueBoolean")
+	o.ValueInteger = d.integer(obj, "valueInteger")
+	d.array(obj, "component", false, func(m int) {
+		d.check(m, componentFields)
 		c := ObservationComponent{
-			ValueQuantity:        d.quantityAt(p, m, "valueQuantity"),
-			ValueCodeableConcept: d.codeableConceptAt(p, m, "valueCodeableConcept", false),
-			ValueString:          d.str(p, m, "valueString", false),
-			ValueBoolean:         d.boolean(p, m, "valueBoolean"),
-			ValueInteger:         d.integer(p, m, "valueInteger"),
-			DataAbsentReason:     d.codeableConceptAt(p, m, "dataAbsentReason", false),
-			Interpretation:       d.codeableConcepts(p, m, "interpretation"),
+			ValueQuantity:        d.quantityAt(m, "valueQuantity"),
+			ValueCodeableConcept: d.codeableConceptAt(m, "valueCodeableConcept", false),
+			ValueString:          d.str(m, "valueString", false),
+			ValueBoolean:         d.boolean(m, "valueBoolean"),
+			ValueInteger:         d.integer(m, "valueInteger"),
+			DataAbsentReason:     d.codeableConceptAt(m, "dataAbsentReason", false),
+			Interpretation:       d.codeableConcepts(m, "interpretation"),
 		}
-		if cc := d.codeableConceptAt(p, m, "code", true); cc != nil {
-			c.Code = *cc
+		if cc, ok := d.object(m, "code", true); ok {
+			mark := d.push("code")
+			d.codeableConceptInto(cc, &c.Code)
+			d.pop(mark)
 		}
-		d.oneOf(p, m, "value", observationValues...)
+		d.oneOf(m, "value", observationValues...)
 		o.Component = append(o.Component, c)
 	})
 	return o

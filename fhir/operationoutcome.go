@@ -67,18 +67,18 @@ var (
 	issueFields            = fields(backboneFields, "severity code details diagnostics location expression")
 )
 
-func decodeOperationOutcome(d *decoder, path string, obj map[string]any) Resource {
-	d.check(path, obj, operationOutcomeFields)
-	o := &OperationOutcome{ID: d.str(path, obj, "id", false)}
-	d.array(path, obj, "issue", true, func(p string, m map[string]any) {
-		d.check(p, m, issueFields)
-		d.stringList(p, m, "location")
+func decodeOperationOutcome(d *decoder, obj int) Resource {
+	d.check(obj, operationOutcomeFields)
+	o := &OperationOutcome{ID: d.str(obj, "id", false)}
+	d.array(obj, "issue", true, func(m int) {
+		d.check(m, issueFields)
+		d.stringList(m, "location")
 		o.Issue = append(o.Issue, OperationOutcomeIssue{
-			Severity:    d.code(p, m, "severity", true, SeverityFatal, SeverityError, SeverityWarning, SeverityInformation),
-			Code:        d.code(p, m, "code", true, IssueTypes...),
-			Details:     d.codeableConceptAt(p, m, "details", false),
-			Diagnostics: d.str(p, m, "diagnostics", false),
-			Expression:  d.stringList(p, m, "expression"),
+			Severity:    d.code(m, "severity", true, SeverityFatal, SeverityError, SeverityWarning, SeverityInformation),
+			Code:        d.code(m, "code", true, IssueTypes...),
+			Details:     d.codeableConceptAt(m, "details", false),
+			Diagnostics: d.str(m, "diagnostics", false),
+			Expression:  d.stringList(m, "expression"),
 		})
 	})
 	return o

@@ -32,16 +32,16 @@ var patientFields = fields(domainFields, "identifier active name telecom gender 
 	"deceasedBoolean deceasedDateTime address maritalStatus multipleBirthBoolean "+
 	"multipleBirthInteger photo contact communication generalPractitioner managingOrganization link")
 
-func decodePatient(d *decoder, path string, obj map[string]any) Resource {
-	d.check(path, obj, patientFields)
-	d.oneOf(path, obj, "deceased", "Boolean", "DateTime")
-	d.oneOf(path, obj, "multipleBirth", "Boolean", "Integer")
+func decodePatient(d *decoder, obj int) Resource {
+	d.check(obj, patientFields)
+	d.oneOf(obj, "deceased", "Boolean", "DateTime")
+	d.oneOf(obj, "multipleBirth", "Boolean", "Integer")
 	return &Patient{
-		ID:               d.str(path, obj, "id", false),
-		Active:           d.boolean(path, obj, "active"),
-		Gender:           d.code(path, obj, "gender", false, Genders...),
-		BirthDate:        d.date(path, obj, "birthDate"),
-		DeceasedBoolean:  d.boolean(path, obj, "deceasedBoolean"),
-		DeceasedDateTime: d.dateTime(path, obj, "deceasedDateTime"),
+		ID:               d.str(obj, "id", false),
+		Active:           d.boolean(obj, "active"),
+		Gender:           d.code(obj, "gender", false, Genders...),
+		BirthDate:        d.date(obj, "birthDate"),
+		DeceasedBoolean:  d.boolean(obj, "deceasedBoolean"),
+		DeceasedDateTime: d.dateTime(obj, "deceasedDateTime"),
 	}
 }

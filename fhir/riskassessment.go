@@ -57,38 +57,38 @@ var (
 		"qualitativeRisk relativeRisk whenPeriod whenRange rationale")
 )
 
-func decodeRiskAssessment(d *decoder, path string, obj map[string]any) Resource {
-	d.check(path, obj, riskAssessmentFields)
-	d.oneOf(path, obj, "occurrence", "DateTime", "Period")
+func decodeRiskAssessment(d *decoder, obj int) Resource {
+	d.check(obj, riskAssessmentFields)
+	d.oneOf(obj, "occurrence", "DateTime", "Period")
 	r := &RiskAssessment{
-		ID:                 d.str(path, obj, "id", false),
-		Status:             d.code(path, obj, "status", true, RiskAssessmentStatuses...),
-		Method:             d.codeableConceptAt(path, obj, "method", false),
-		Code:               d.codeableConceptAt(path, obj, "code", false),
-		Encounter:          d.referenceAt(path, obj, "encounter", false),
-		OccurrenceDateTime: d.dateTime(path, obj, "occurrenceDateTime"),
-		Performer:          d.referenceAt(path, obj, "performer", false),
-		Basis:              d.references(path, obj, "basis"),
-		Mitigation:         d.str(path, obj, "mitigation", false),
-		Note:               d.annotations(path, obj, "note"),
+		ID:                 d.str(obj, "id", false),
+		Status:             d.code(obj, "status", true, RiskAssessmentStatuses...),
+		Method:             d.codeableConceptAt(obj, "method", false),
+		Code:               d.codeableConceptAt(obj, "code", false),
+		Encounter:          d.referenceAt(obj, "encounter", false),
+		OccurrenceDateTime: d.dateTime(obj, "occurrenceDateTime"),
+		Performer:          d.referenceAt(obj, "performer", false),
+		Basis:              d.referenceList(obj, "basis"),
+		Mitigation:         d.str(obj, "mitigation", false),
+		Note:               d.annotations(obj, "note"),
 	}
-	if s := d.referenceAt(path, obj, "subject", true); s != nil {
+	if s := d.referenceAt(obj, "subject", true); s != nil {
 		r.Subject = *s
 	}
-	d.array(path, obj, "prediction", false, func(p string, m map[string]any) {
-		d.check(p, m, riskPredictionFields)
-		d.oneOf(p, m, "probability", "Decimal", "Range")
-		d.oneOf(p, m, "when", "Period", "Range")
+	d.array(obj, "prediction", false, func(m int) {
+		d.check(m, riskPredictionFields)
+		d.oneOf(m, "probability", "Decimal", "Range")
+		d.oneOf(m, "when", "Period", "Range")
 		pr := RiskPrediction{
-			Outcome:            d.codeableConceptAt(p, m, "outcome", false),
-			ProbabilityDecimal: d.decimal(p, m, "probabilityDecimal", false),
-			QualitativeRisk:    d.codeableConceptAt(p, m, "qualitativeRisk", false),
-			RelativeRisk:       d.decimal(p, m, "relativeRisk", false),
-			WhenPeriod:         d.periodAt(p, m, "whenPeriod"),
-			Rationale:          d.str(p, m, "rationale", false),
+			Outcome:            d.codeableConceptAt(m, "outcome", false),
+			ProbabilityDecimal: d.decimal(m, "probabilityDecimal", false),
+			QualitativeRisk:    d.codeableConceptAt(m, "qualitativeRisk", false),
+			RelativeRisk:       d.decimal(m, "relativeRisk", false),
+			WhenPeriod:         d.periodAt(m, "whenPeriod"),
+			Rationale:          d.str(m, "rationale", false),
 		}
 		if v := pr.ProbabilityDecimal; v != nil && (*v < 0 || *v > 100) {
-			d.add(CodeValue, join(p, "probabilityDecimal"), "must be between 0 and 100 (ras-2)")
+			d.add(CodeValue, d.at("probabilityDecimal"), "must be between 0 and 100 (ras-2)")
 		}
 		r.Prediction = append(r.Prediction, pr)
 	})
