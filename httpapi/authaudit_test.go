@@ -89,6 +89,24 @@ func TestAuthFailureAuditLimit(t *testing.T) {
 	}
 }
 
+// TestForbiddenAudited checks that a key used beyond its role is audited
+// on a route that is not audited otherwise.
+func TestForbiddenAudited(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	since := time.Now().Add(-time.Second)
+	if resp, _ := env.do(t, "clinician", "GET", "/v1/keys", "", nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", resp.StatusCode)
+	}
+	events, _, err := env.store.FindAuditEvents(context.Background(), galen.AuditFilter{Since: &since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].KeyID != env.keyIDs["clinician"] || events[0].Role != galen.RoleClinician ||
+		events[0].Status != http.StatusForbidden || events[0].Route != "/v1/keys" {
+		t.Fatalf("events %+v, want one 403 of the clinician key on /v1/keys", events)
+	}
+}
+
 func TestAuthFailureLimiter(t *testing.T) {
 	l := &authFailureLimiter{max: 2}
 	t0 := time.Unix(1000, 0)

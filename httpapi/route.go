@@ -196,6 +196,11 @@ func (s *Server) wrap(rt route) http.Handler {
 			if len(rt.Roles) > 0 && ri.key == nil && sw.status == http.StatusUnauthorized {
 				s.auditAuthFailure(r.Context(), ri, r, time.Since(start))
 			}
+			if !rt.Audit && ri.key != nil && sw.status == http.StatusForbidden {
+				// A key used beyond its role is audited on every route;
+				// the answer is 403 whether or not the event is stored.
+				_ = s.writeAudit(r.Context(), ri, r.Method, "", http.StatusForbidden, time.Since(start))
+			}
 			if rt.Audit && ri.key != nil {
 				status := sw.status
 				if status == 0 {
