@@ -91,14 +91,15 @@ func (e *Error) OperationOutcome() *OperationOutcome { return NewOperationOutcom
 // Decode strictly decodes one resource of any type modelled here (or
 // *Unsupported for other R4 types). Every problem is reported in an *Error.
 func Decode(data []byte) (Resource, error) {
-	nodes, err := parseJSON(data)
+	nodes, extra, err := parseJSON(data)
 	if err != nil {
 		return nil, err
 	}
+	defer releaseNodes(nodes)
 	if nodes[0].kind != kindObject {
 		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object, got " + nodeType(&nodes[0])}}}
 	}
-	d := newDecoder(data, nodes)
+	d := newDecoder(data, nodes, extra)
 	r := d.resource(0)
 	if err := d.err(); err != nil {
 		return nil, err
@@ -108,14 +109,15 @@ func Decode(data []byte) (Resource, error) {
 
 // DecodeBundle strictly decodes a document that must be a Bundle.
 func DecodeBundle(data []byte) (*Bundle, error) {
-	nodes, err := parseJSON(data)
+	nodes, extra, err := parseJSON(data)
 	if err != nil {
 		return nil, err
 	}
+	defer releaseNodes(nodes)
 	if nodes[0].kind != kindObject {
 		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object (a Bundle), got " + nodeType(&nodes[0])}}}
 	}
-	d := newDecoder(data, nodes)
+	d := newDecoder(data, nodes, extra)
 	var rt string
 	if i := d.member(0, "resourceType"); i >= 0 && nodes[i].kind == kindString {
 		rt = d.text(i)
@@ -136,17 +138,17 @@ func DecodeBundle(data []byte) (*Bundle, error) {
 
 // parseJSON parses one JSON document into nodes, keeping numbers as
 // written, and rejects trailing data.
-func parseJSON(data []byte) ([]node, error) {
+func parseJSON(data []byte) ([]node, []string, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document is empty"}}}
+		return nil, nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document is empty"}}}
 	}
-	nodes, err := parseNodes(data)
+	nodes, extra, err := parseNodes(data)
 	if err != nil {
 		se := err.(*syntaxError)
 		line, col := lineCol(data, int64(se.offset))
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", fmt.Sprintf("malformed JSON: %s (line %d, column %d)", se.msg, line, col)}}}
+		return nil, nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", fmt.Sprintf("malformed JSON: %s (line %d, column %d)", se.msg, line, col)}}}
 	}
-	return nodes, nil
+	return nodes, extra, nil
 }
 
 func lineCol(data []byte, off int64) (line, col int) {
@@ -181,6 +183,7 @@ func nodeType(n *node) string {
 type decoder struct {
 	data   []byte
 	nodes  []node
+	extra  []string // member names that are not knownKeys
 	issues []Issue
 	path   []byte            // location of the current element, e.g. Bundle.entry[2].resource
 	strs   map[string]string // string values read, so repeated ones are allocated once
@@ -216,9 +219,12 @@ func (p *pool[T]) take(n int) []T {
 // new returns a pointer to a zero value.
 func (p *pool[T]) new() *T { return &p.take(1)[:1][0] }
 
-func newDecoder(data []byte, nodes []node) *decoder {
-	return &decoder{data: data, nodes: nodes, path: make([]byte, 0, 64)}
+func newDecoder(data []byte, nodes []node, extra []string) *decoder {
+	return &decoder{data: data, nodes: nodes, extra: extra, path: make([]byte, 0, 64)}
 }
+
+// key returns the member name of node i.
+func (d *decoder) key(i int) string { return keyName(d.nodes[i].key, d.extra) }
 
 func (d *decoder) err() error {
 	if len(d.issues) == 0 {
@@ -272,8 +278,9 @@ func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 // the last one when the key repeats (as in encoding/json), or -1.
 func (d *decoder) member(obj int, key string) int {
 	found := -1
+	h := keyHash(key)
 	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
-		if d.nodes[i].key == key {
+		if d.nodes[i].hash == h && d.key(i) == key {
 			found = i
 		}
 		i = int(d.nodes[i].next)
@@ -347,7 +354,7 @@ func (d *decoder) resource(obj int) Resource {
 			d.add(CodeNotSupported, d.at("resourceType"), "unknown resourceType %q (not an R4 resource)", rt)
 			return nil
 		}
-		b, _ := json.Marshal(toAny(d.data, d.nodes, obj))
+		b, _ := json.Marshal(toAny(d.data, d.nodes, d.extra, obj))
 		return &Unsupported{Type: rt, JSON: b}
 	}
 	if len(d.path) == 0 {
@@ -358,29 +365,49 @@ func (d *decoder) resource(obj int) Resource {
 }
 
 // fieldSet is the set of element names a JSON object may hold.
-type fieldSet map[string]bool
+type fieldSet struct {
+	names map[string]bool
+	ids   []bool // by keyID
+}
+
+// has reports whether name is in the set.
+func (s fieldSet) has(name string) bool { return s.names[name] }
+
+// hasID reports whether the name of known keyID id is in the set.
+func (s fieldSet) hasID(id int32) bool { return id >= 0 && int(id) < len(s.ids) && s.ids[id] }
 
 // fields builds a fieldSet from space-separated names, plus the base names,
 // and adds the names to knownKeys.
 func fields(base fieldSet, names string) fieldSet {
-	s := fieldSet{}
-	for k := range base {
-		s[k] = true
+	s := fieldSet{names: map[string]bool{}}
+	for k := range base.names {
+		s.names[k] = true
 	}
 	for _, n := range strings.Fields(names) {
-		s[n] = true
+		s.names[n] = true
 	}
-	for k := range s {
-		knownKeys[k] = k
+	sorted := make([]string, 0, len(s.names))
+	for k := range s.names {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+	ids := make([]int32, len(sorted))
+	for i, k := range sorted {
+		ids[i] = knownKeyID(k)
+	}
+	s.ids = make([]bool, slices.Max(ids)+1)
+	for _, id := range ids {
+		s.ids[id] = true
 	}
 	return s
 }
 
 var (
-	elementFields  = fields(nil, "id extension")
-	backboneFields = fields(elementFields, "modifierExtension")
-	resourceFields = fields(nil, "resourceType id meta implicitRules language")
-	domainFields   = fields(resourceFields, "text contained extension modifierExtension")
+	elementFields       = fields(fieldSet{}, "id extension")
+	backboneFields      = fields(elementFields, "modifierExtension")
+	resourceFields      = fields(fieldSet{}, "resourceType id meta implicitRules language")
+	modifierExtensionID = knownKeyID("modifierExtension")
+	domainFields        = fields(resourceFields, "text contained extension modifierExtension")
 )
 
 // check reports members of obj that R4 does not define for it, and
@@ -390,7 +417,7 @@ func (d *decoder) check(obj int, allowed fieldSet) {
 	clean := true
 	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
 		k := d.nodes[i].key
-		if !allowed[k] || k == "modifierExtension" {
+		if !allowed.hasID(k) || k == modifierExtensionID {
 			clean = false
 			break
 		}
@@ -404,7 +431,7 @@ func (d *decoder) check(obj int, allowed fieldSet) {
 			d.add(CodeNotSupported, d.at(k), "modifier extensions are not supported")
 			continue
 		}
-		if allowed[k] || (strings.HasPrefix(k, "_") && allowed[k[1:]]) {
+		if allowed.has(k) || (strings.HasPrefix(k, "_") && allowed.has(k[1:])) {
 			continue
 		}
 		d.add(CodeStructure, d.at(k), "unknown element %q", k)
@@ -415,7 +442,7 @@ func (d *decoder) check(obj int, allowed fieldSet) {
 func (d *decoder) sortedKeys(obj int) []string {
 	keys := make([]string, 0, d.nodes[obj].n)
 	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
-		keys = append(keys, d.nodes[i].key)
+		keys = append(keys, d.key(i))
 		i = int(d.nodes[i].next)
 	}
 	slices.Sort(keys)
@@ -725,7 +752,7 @@ func (d *decoder) stringList(obj int, key string) []string {
 func (d *decoder) oneOf(obj int, prefix string, choices ...string) {
 	members := 0 // members named prefix..., at least the choices present
 	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
-		if strings.HasPrefix(d.nodes[i].key, prefix) {
+		if strings.HasPrefix(d.key(i), prefix) {
 			members++
 		}
 		i = int(d.nodes[i].next)
@@ -754,7 +781,7 @@ func (d *decoder) oneOf(obj int, prefix string, choices ...string) {
 // hasChoice reports whether obj has member prefix+choice.
 func (d *decoder) hasChoice(obj int, prefix, choice string) bool {
 	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
-		k := d.nodes[i].key
+		k := d.key(i)
 		if len(k) == len(prefix)+len(choice) && k[:len(prefix)] == prefix && k[len(prefix):] == choice {
 			return true
 		}

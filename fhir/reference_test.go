@@ -159,7 +159,7 @@ func (d *refDecoder) resource(path string, obj map[string]any) Resource {
 func (d *refDecoder) check(path string, obj map[string]any, allowed fieldSet) {
 	clean := true
 	for k := range obj {
-		if !allowed[k] || k == "modifierExtension" {
+		if !allowed.has(k) || k == "modifierExtension" {
 			clean = false
 			break
 		}
@@ -172,7 +172,7 @@ func (d *refDecoder) check(path string, obj map[string]any, allowed fieldSet) {
 			d.add(CodeNotSupported, join(path, k), "modifier extensions are not supported")
 			continue
 		}
-		if allowed[k] || (strings.HasPrefix(k, "_") && allowed[k[1:]]) {
+		if allowed.has(k) || (strings.HasPrefix(k, "_") && allowed.has(k[1:])) {
 			continue
 		}
 		d.add(CodeStructure, join(path, k), "unknown element %q", k)

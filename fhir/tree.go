@@ -3,6 +3,7 @@ package fhir
 import (
 	"encoding/json"
 	"math"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -21,16 +22,17 @@ const (
 
 // node is one JSON value of a document. A document is a slice of nodes in
 // document order: a container is followed by its members, each followed
-// by its own members, so a subtree is a run of the slice and nothing but
-// the slice is allocated. Strings are decoded only when read.
+// by its own members, so a subtree is a run of the slice. Nodes hold no
+// pointers and the slices are reused; strings are decoded only when read.
 type node struct {
-	key   string // the member name, for a member of an object
-	start int32  // strings: first byte after the quote; numbers: first byte
-	end   int32  // strings: the closing quote; numbers: one past the literal
-	next  int32  // index of the next sibling: one past this subtree
-	n     int32  // number of members or elements, duplicates included
+	key   int32 // the member name of a member of an object, as a keyID
+	start int32 // strings: first byte after the quote; numbers: first byte
+	end   int32 // strings: the closing quote; numbers: one past the literal
+	next  int32 // index of the next sibling: one past this subtree
+	n     int32 // number of members or elements, duplicates included
 	kind  kind
-	plain bool // a string without escapes or non-ASCII bytes
+	plain bool  // a string without escapes or non-ASCII bytes
+	hash  uint8 // keyHash of the member name, to skip most names unread
 }
 
 // maxTreeInput bounds documents, whose offsets are kept in int32.
@@ -42,32 +44,61 @@ const maxTreeInput = math.MaxInt32
 type treeParser struct {
 	jsonParser
 	nodes []node
+	extra []string // names of members that are not knownKeys; keyID -1 is extra[0]
 }
 
+// noKey is the key of a node that is not a member of an object.
+const noKey int32 = math.MinInt32
+
+// nodePool holds node slices for reuse (as *[]node); a Bundle of a few
+// hundred Observations takes some thousand nodes.
+var nodePool sync.Pool
+
+// maxPooled bounds the node slices kept for reuse.
+const maxPooled = 1 << 16
+
 // parseNodes parses one JSON value that must fill data but for whitespace.
-func parseNodes(data []byte) ([]node, error) {
+// The caller gives the nodes back with releaseNodes when done with them.
+func parseNodes(data []byte) ([]node, []string, error) {
 	if len(data) > maxTreeInput {
-		return nil, &syntaxError{msg: "the document is larger than 2 GiB", offset: 0}
+		return nil, nil, &syntaxError{msg: "the document is larger than 2 GiB", offset: 0}
 	}
-	p := &treeParser{jsonParser: jsonParser{data: data}, nodes: make([]node, 0, len(data)/16+4)}
+	var nodes []node
+	if buf, ok := nodePool.Get().(*[]node); ok {
+		nodes = (*buf)[:0]
+	} else {
+		nodes = make([]node, 0, len(data)/16+4)
+	}
+	p := &treeParser{jsonParser: jsonParser{data: data}, nodes: nodes}
 	p.space()
-	if err := p.node(""); err != nil {
-		return nil, err
+	err := p.node(noKey, 0)
+	if err == nil {
+		p.space()
+		if p.pos < len(p.data) {
+			err = p.fail("unexpected data after the document")
+		}
 	}
-	p.space()
-	if p.pos < len(p.data) {
-		return nil, p.fail("unexpected data after the document")
+	if err != nil {
+		releaseNodes(p.nodes)
+		return nil, nil, err
 	}
-	return p.nodes, nil
+	return p.nodes, p.extra, nil
+}
+
+// releaseNodes gives nodes back for reuse.
+func releaseNodes(nodes []node) {
+	if cap(nodes) > 0 && cap(nodes) <= maxPooled {
+		nodePool.Put(&nodes)
+	}
 }
 
 // node parses one value at p.pos into a node named key.
-func (p *treeParser) node(key string) error {
+func (p *treeParser) node(key int32, hash uint8) error {
 	if p.pos >= len(p.data) {
 		return p.fail("unexpected end of input")
 	}
 	i := len(p.nodes)
-	p.nodes = append(p.nodes, node{key: key})
+	p.nodes = append(p.nodes, node{key: key, hash: hash})
 	var err error
 	switch c := p.data[p.pos]; {
 	case c == '{':
@@ -128,7 +159,13 @@ func (p *treeParser) object(i int) error {
 		}
 		p.pos++
 		p.space()
-		if err := p.node(k); err != nil {
+		h := uint8(0)
+		if k >= 0 {
+			h = keyHashes[k]
+		} else {
+			h = keyHash(p.extra[-k-1])
+		}
+		if err := p.node(k, h); err != nil {
 			return err
 		}
 		p.nodes[i].n++
@@ -163,7 +200,7 @@ func (p *treeParser) array(i int) error {
 	}
 	for {
 		p.space()
-		if err := p.node(""); err != nil {
+		if err := p.node(noKey, 0); err != nil {
 			return err
 		}
 		p.nodes[i].n++
@@ -194,14 +231,14 @@ func (p *treeParser) string(i int) error {
 		c := d[p.pos]
 		switch {
 		case c == '"':
-			p.nodes[i] = node{key: p.nodes[i].key, kind: kindString, plain: true, start: int32(start), end: int32(p.pos)}
+			p.nodes[i].kind, p.nodes[i].plain, p.nodes[i].start, p.nodes[i].end = kindString, true, int32(start), int32(p.pos)
 			p.pos++
 			return nil
 		case c == '\\' || c >= utf8.RuneSelf:
 			if _, err := p.slowString(start); err != nil {
 				return err
 			}
-			p.nodes[i] = node{key: p.nodes[i].key, kind: kindString, start: int32(start), end: int32(p.pos - 1)}
+			p.nodes[i].kind, p.nodes[i].start, p.nodes[i].end = kindString, int32(start), int32(p.pos-1)
 			return nil
 		case c < 0x20:
 			return p.fail("invalid character %s in string literal", quoteChar(c))
@@ -211,16 +248,16 @@ func (p *treeParser) string(i int) error {
 	return p.fail("unexpected end of input in a string")
 }
 
-// knownKey parses an object key, returning the element names of R4 that
-// this package knows without allocating.
-func (p *treeParser) knownKey() (string, error) {
+// knownKey parses an object key and returns its keyID; the element names
+// this package knows take no allocation.
+func (p *treeParser) knownKey() (int32, error) {
 	start := p.pos + 1
 	for i := start; i < len(p.data) && i-start <= 64; i++ {
 		c := p.data[i]
 		if c == '"' {
-			if k, ok := knownKeys[string(p.data[start:i])]; ok {
+			if id, ok := knownKeys[string(p.data[start:i])]; ok {
 				p.pos = i + 1
-				return k, nil
+				return id, nil
 			}
 			break
 		}
@@ -228,12 +265,54 @@ func (p *treeParser) knownKey() (string, error) {
 			break
 		}
 	}
-	return p.key()
+	k, err := p.key()
+	if err != nil {
+		return 0, err
+	}
+	if id, ok := knownKeys[k]; ok { // a known name written with escapes
+		return id, nil
+	}
+	p.extra = append(p.extra, k)
+	return int32(-len(p.extra)), nil
 }
 
-// knownKeys holds every element name of the field sets (fields adds
-// them), so the parser allocates no key it knows.
-var knownKeys = map[string]string{}
+// Member names are keyIDs: an index of keyNames for the names in
+// knownKeys, which fields fills at init, or -1-i for the i-th extra name of
+// a document.
+var (
+	knownKeys = map[string]int32{}
+	keyNames  []string
+	keyHashes []uint8 // keyHash of keyNames
+)
+
+// keyHash is a cheap hash of a member name.
+func keyHash(s string) uint8 {
+	if s == "" {
+		return 0
+	}
+	return uint8(len(s)*31 + int(s[0])*7 + int(s[len(s)/2])*13 + int(s[len(s)-1])*131)
+}
+
+// knownKeyID returns the keyID of name, adding it to knownKeys; only init
+// calls it.
+func knownKeyID(name string) int32 {
+	id, ok := knownKeys[name]
+	if !ok {
+		id = int32(len(keyNames))
+		knownKeys[name] = id
+		keyNames = append(keyNames, name)
+		keyHashes = append(keyHashes, keyHash(name))
+	}
+	return id
+}
+
+// keyName returns the name of keyID id, given a document's extra names.
+func keyName(id int32, extra []string) string {
+	if id >= 0 {
+		return keyNames[id]
+	}
+	return extra[-id-1]
+}
 
 // text returns the decoded value of string node n of data.
 func text(data []byte, n *node) string {
@@ -255,20 +334,20 @@ func decodeString(data []byte, n *node) string {
 }
 
 // toAny builds the parseTree value of node i of nodes.
-func toAny(data []byte, nodes []node, i int) any {
+func toAny(data []byte, nodes []node, extra []string, i int) any {
 	n := &nodes[i]
 	switch n.kind {
 	case kindObject:
 		m := make(map[string]any, n.n)
 		for j, c := i+1, int32(0); c < n.n; c++ {
-			m[nodes[j].key] = toAny(data, nodes, j)
+			m[keyName(nodes[j].key, extra)] = toAny(data, nodes, extra, j)
 			j = int(nodes[j].next)
 		}
 		return m
 	case kindArray:
 		a := make([]any, 0, n.n)
 		for j, c := i+1, int32(0); c < n.n; c++ {
-			a = append(a, toAny(data, nodes, j))
+			a = append(a, toAny(data, nodes, extra, j))
 			j = int(nodes[j].next)
 		}
 		return a

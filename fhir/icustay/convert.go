@@ -3,6 +3,7 @@ package icustay
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,18 +86,20 @@ func FromBundle(b *fhir.Bundle, opt Options) (*Result, error) {
 		c.fail(fhir.CodeRequired, "Bundle.entry", "the Bundle is empty; it needs Observations coded in LOINC (see GET /cds-services for the codes)")
 		return nil, &fhir.Error{Issues: c.issues}
 	}
+	c.points = make([]point, 0, len(b.Entry))
+	c.basis = make([]fhir.Reference, 0, len(b.Entry))
 	for i, e := range b.Entry {
-		path := "Bundle.entry[" + strconv.Itoa(i) + "].resource"
 		switch r := e.Resource.(type) {
 		case nil:
 			c.warn(fhir.CodeIncomplete, "Bundle.entry["+strconv.Itoa(i)+"]", "entry without a resource ignored")
 		case *fhir.Patient:
+			path := loc{entry: i, component: -1}.String()
 			c.addPatient(path, r)
 			if c.patPath == path {
 				c.patURL = e.FullURL
 			}
 		case *fhir.Observation:
-			c.addObservation(path, r)
+			c.addObservation(loc{entry: i, component: -1}, r)
 		default:
 			c.ignored[r.ResourceType()]++
 		}
@@ -127,18 +130,36 @@ func (c *converter) addPatient(path string, p *fhir.Patient) {
 	c.patient, c.patPath = p, path
 }
 
-func (c *converter) addObservation(path string, o *fhir.Observation) {
+// loc is the location of an observation or of one of its components; it is
+// made a string only for an issue.
+type loc struct {
+	entry     int // index in Bundle.entry
+	component int // index in Observation.component, or -1
+}
+
+func (l loc) String() string {
+	s := "Bundle.entry[" + strconv.Itoa(l.entry) + "].resource"
+	if l.component >= 0 {
+		s += ".component[" + strconv.Itoa(l.component) + "]"
+	}
+	return s
+}
+
+// at returns the location of an element below, e.g. l.at(".code").
+func (l loc) at(suffix string) string { return l.String() + suffix }
+
+func (c *converter) addObservation(path loc, o *fhir.Observation) {
 	switch o.Status {
 	case "final", "amended", "corrected", "preliminary":
 	case "registered":
 		return // no result yet
 	default:
-		c.warn(fhir.CodeProcessing, path+".status", "status %q: observation ignored", o.Status)
+		c.warn(fhir.CodeProcessing, path.at(".status"), "status %q: observation ignored", o.Status)
 		return
 	}
 	if o.Subject != nil && o.Subject.Reference != "" {
 		if _, seen := c.subject[o.Subject.Reference]; !seen {
-			c.subject[o.Subject.Reference] = path + ".subject"
+			c.subject[o.Subject.Reference] = path.at(".subject")
 		}
 	}
 	at, ok := c.time(path, o)
@@ -147,7 +168,7 @@ func (c *converter) addObservation(path string, o *fhir.Observation) {
 		used := 0
 		for j := range o.Component {
 			cp := &o.Component[j]
-			p := path + ".component[" + strconv.Itoa(j) + "]"
+			p := loc{entry: path.entry, component: j}
 			code, known := c.code(p, &cp.Code, false)
 			if !known {
 				continue
@@ -231,7 +252,7 @@ func sortedKeysS(m map[string]string) []string {
 
 // code finds the variable of a CodeableConcept. Unknown codes are reported
 // when report is set.
-func (c *converter) code(path string, cc *fhir.CodeableConcept, report bool) (Code, bool) {
+func (c *converter) code(path loc, cc *fhir.CodeableConcept, report bool) (Code, bool) {
 	var loinc []string
 	for _, x := range cc.Coding {
 		switch x.System {
@@ -245,7 +266,7 @@ func (c *converter) code(path string, cc *fhir.CodeableConcept, report bool) (Co
 				return *k, true
 			}
 			if report {
-				c.warn(fhir.CodeCodeInvalid, path+".code", "unknown PhysioNet 2012 variable %q: observation ignored", truncate(x.Code, 40))
+				c.warn(fhir.CodeCodeInvalid, path.at(".code"), "unknown PhysioNet 2012 variable %q: observation ignored", truncate(x.Code, 40))
 			}
 			return Code{}, false
 		}
@@ -255,41 +276,41 @@ func (c *converter) code(path string, cc *fhir.CodeableConcept, report bool) (Co
 	}
 	switch {
 	case len(loinc) == 0:
-		c.warn(fhir.CodeCodeInvalid, path+".code", "no LOINC coding (system %s): observation ignored", fhir.SystemLOINC)
+		c.warn(fhir.CodeCodeInvalid, path.at(".code"), "no LOINC coding (system %s): observation ignored", fhir.SystemLOINC)
 	case hints[loinc[0]] != "":
-		c.warn(fhir.CodeCodeInvalid, path+".code", "LOINC %s: %s; observation ignored", truncate(loinc[0], 20), hints[loinc[0]])
+		c.warn(fhir.CodeCodeInvalid, path.at(".code"), "LOINC %s: %s; observation ignored", truncate(loinc[0], 20), hints[loinc[0]])
 	default:
-		c.warn(fhir.CodeCodeInvalid, path+".code", "LOINC %s is not used by the ICU mortality model: observation ignored", truncate(strings.Join(loinc, ", "), 60))
+		c.warn(fhir.CodeCodeInvalid, path.at(".code"), "LOINC %s is not used by the ICU mortality model: observation ignored", truncate(strings.Join(loinc, ", "), 60))
 	}
 	return Code{}, false
 }
 
 // time parses the observation's effective time; it needs a time of day.
-func (c *converter) time(path string, o *fhir.Observation) (time.Time, bool) {
-	p := path + ".effectiveDateTime"
+func (c *converter) time(path loc, o *fhir.Observation) (time.Time, bool) {
+	p := ".effectiveDateTime"
 	switch {
 	case o.EffectiveInstant != "":
-		p = path + ".effectiveInstant"
+		p = ".effectiveInstant"
 	case o.EffectiveDateTime == "" && o.EffectivePeriod != nil && o.EffectivePeriod.Start == "":
-		p = path + ".effectivePeriod.end"
+		p = ".effectivePeriod.end"
 	case o.EffectiveDateTime == "" && o.EffectivePeriod != nil:
-		p = path + ".effectivePeriod.start"
+		p = ".effectivePeriod.start"
 	}
 	s := o.Effective()
 	if s == "" {
-		c.warn(fhir.CodeRequired, p, "no effective time: observation ignored")
+		c.warn(fhir.CodeRequired, path.at(p), "no effective time: observation ignored")
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		c.warn(fhir.CodeValue, p, "the effective time has no time of day: observation ignored")
+		c.warn(fhir.CodeValue, path.at(p), "the effective time has no time of day: observation ignored")
 		return time.Time{}, false
 	}
 	return t, true
 }
 
 // value converts one value and keeps it; it reports whether it did.
-func (c *converter) value(path string, code Code, at time.Time, q *fhir.Quantity, i *int64, b *bool, absent *fhir.CodeableConcept, text bool) bool {
+func (c *converter) value(path loc, code Code, at time.Time, q *fhir.Quantity, i *int64, b *bool, absent *fhir.CodeableConcept, text bool) bool {
 	var v float64
 	switch {
 	case q != nil && q.Value != nil:
@@ -300,24 +321,24 @@ func (c *converter) value(path string, code Code, at time.Time, q *fhir.Quantity
 				unit = q.Unit
 			}
 			if unit == "" {
-				c.warn(fhir.CodeValue, path+".valueQuantity", "%s value has no unit (want %s): observation ignored", code.Variable, strings.Join(code.Units(), ", "))
+				c.warn(fhir.CodeValue, path.at(".valueQuantity"), "%s value has no unit (want %s): observation ignored", code.Variable, strings.Join(code.Units(), ", "))
 			} else {
-				c.warn(fhir.CodeValue, path+".valueQuantity.code", "%s unit %q cannot be converted to %s (accepted: %s): observation ignored",
+				c.warn(fhir.CodeValue, path.at(".valueQuantity.code"), "%s unit %q cannot be converted to %s (accepted: %s): observation ignored",
 					code.Variable, truncate(unit, 20), code.Unit, strings.Join(code.Units(), ", "))
 			}
 			return false
 		}
 		if q.Comparator != "" {
-			c.warn(fhir.CodeValue, path+".valueQuantity.comparator", "%s value with comparator %q used as the number given", code.Variable, truncate(q.Comparator, 2))
+			c.warn(fhir.CodeValue, path.at(".valueQuantity.comparator"), "%s value with comparator %q used as the number given", code.Variable, truncate(q.Comparator, 2))
 		}
 		v = conv
 	case q != nil:
-		c.warn(fhir.CodeRequired, path+".valueQuantity.value", "%s quantity without a value: observation ignored", code.Variable)
+		c.warn(fhir.CodeRequired, path.at(".valueQuantity.value"), "%s quantity without a value: observation ignored", code.Variable)
 		return false
 	case i != nil:
 		conv, ok := code.Convert(float64(*i), nil)
 		if !ok {
-			c.warn(fhir.CodeValue, path+".valueInteger", "%s needs a valueQuantity with a unit (%s): observation ignored", code.Variable, strings.Join(code.Units(), ", "))
+			c.warn(fhir.CodeValue, path.at(".valueInteger"), "%s needs a valueQuantity with a unit (%s): observation ignored", code.Variable, strings.Join(code.Units(), ", "))
 			return false
 		}
 		v = conv
@@ -329,14 +350,14 @@ func (c *converter) value(path string, code Code, at time.Time, q *fhir.Quantity
 	case absent != nil:
 		return false // the source says why there is no value; nothing to use
 	case text:
-		c.warn(fhir.CodeValue, path, "%s value is not a number: observation ignored", code.Variable)
+		c.warn(fhir.CodeValue, path.String(), "%s value is not a number: observation ignored", code.Variable)
 		return false
 	default:
-		c.warn(fhir.CodeRequired, path, "%s observation has no value: ignored", code.Variable)
+		c.warn(fhir.CodeRequired, path.String(), "%s observation has no value: ignored", code.Variable)
 		return false
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		c.warn(fhir.CodeValue, path, "%s value is not finite: observation ignored", code.Variable)
+		c.warn(fhir.CodeValue, path.String(), "%s value is not finite: observation ignored", code.Variable)
 		return false
 	}
 	c.points = append(c.points, point{variable: code.Variable, at: at, value: v})
@@ -345,12 +366,12 @@ func (c *converter) value(path string, code Code, at time.Time, q *fhir.Quantity
 
 // finish makes times relative, fills the descriptors and builds the result.
 func (c *converter) finish() (*Result, error) {
-	sort.SliceStable(c.points, func(i, j int) bool { return c.points[i].at.Before(c.points[j].at) })
+	slices.SortStableFunc(c.points, func(a, b point) int { return a.at.Compare(b.at) })
 	adm := c.opt.Admission
 	if adm.IsZero() && len(c.points) > 0 {
 		adm = c.points[0].at
 	}
-	stay := &outcome.Stay{Descriptors: map[string]float64{}}
+	stay := &outcome.Stay{Descriptors: map[string]float64{}, Observations: make([]outcome.Observation, 0, len(c.points))}
 	before := 0
 	for _, p := range c.points {
 		d := p.at.Sub(adm)
@@ -381,6 +402,9 @@ func (c *converter) finish() (*Result, error) {
 	}
 	if before > 0 {
 		c.warn(fhir.CodeValue, "Bundle.entry", "%d observation(s) before the admission time ignored", before)
+	}
+	if len(c.basis) == 0 {
+		c.basis = nil
 	}
 	res := &Result{Stay: stay, Admission: adm, Basis: c.basis}
 	if p := c.patient; p != nil {

@@ -220,6 +220,10 @@ func TestFromBundleProblems(t *testing.T) {
 			"Bundle.entry[0].resource.subject", "another patient", 0},
 		{"absolute and versioned references to the same patient", bundleOf(`{"resourceType":"Patient","id":"a"}`, obsAbout("https://fhir.example.org/r4/Patient/a", t0),
 			obsAbout("Patient/a/_history/3", t1), obsAbout("Patient/a", t1)), icustay.Options{PatientID: "a"}, false, "Bundle", "descriptor(s)", 3},
+		{"component unit", bundleOf(obs("8867-4", t0, hr), obs("85354-9", t0, `,"component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"unit":"mm[Hg]"}},{"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":80,"unit":"g"}}]`)),
+			icustay.Options{}, false, "Bundle.entry[1].resource.component[1].valueQuantity.code", `unit "g" cannot be converted`, 2},
+		{"period end", bundleOf(obs("8867-4", t0, hr), strings.Replace(obs("8867-4", t0, hr), `"effectiveDateTime":"`+t0+`"`, `"effectivePeriod":{"end":"2012-05-01"}`, 1)),
+			icustay.Options{}, false, "Bundle.entry[1].resource.effectivePeriod.end", "no time of day", 1},
 		{"unknown gender", bundleOf(`{"resourceType":"Patient","gender":"other"}`, obs("8867-4", t0, hr)), icustay.Options{}, false, "Bundle.entry[0].resource.gender", "no PhysioNet", 1},
 	}
 	for _, tt := range tests {
