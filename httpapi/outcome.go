@@ -309,9 +309,6 @@ func parseOutcomeRequest(body []byte) (*outcome.Stay, []Problem) {
 	return stay, ps
 }
 
-// parseMinutes reads "HH:MM" or a whole number of minutes from a JSON
-// value. It reads plain strings and numbers directly (one request has
-// hundreds of times) and leaves escapes to encoding/json.
 // decodeOutcomeJSON decodes a plain request with encoding/json: unknown
 // fields and data after the object are errors (EINVALID).
 func decodeOutcomeJSON(body []byte) (*api.OutcomeRequest, error) {
@@ -327,6 +324,9 @@ func decodeOutcomeJSON(body []byte) (*api.OutcomeRequest, error) {
 	return &req, nil
 }
 
+// parseMinutes reads "HH:MM" or a whole number of minutes from a JSON
+// value. It reads plain strings and numbers directly (one request has
+// hundreds of times) and leaves escapes to encoding/json.
 func parseMinutes(raw json.RawMessage) (int, bool) {
 	if len(raw) == 0 {
 		return 0, false

@@ -18,11 +18,22 @@ import (
 func decodeOutcomeFast(data []byte) (*api.OutcomeRequest, bool) {
 	p := fastParser{Scanner: jsonscan.Scanner{Data: data}}
 	req := &api.OutcomeRequest{}
+	var seenObs, seenDesc bool
 	ok := p.Object(func(key []byte) bool {
+		// A repeated key is left to encoding/json, which decodes the
+		// second array into the elements of the first.
 		switch string(key) {
 		case "observations":
+			if seenObs {
+				return false
+			}
+			seenObs = true
 			return p.observations(req)
 		case "descriptors":
+			if seenDesc {
+				return false
+			}
+			seenDesc = true
 			return p.descriptors(req)
 		}
 		return false

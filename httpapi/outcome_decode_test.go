@@ -21,6 +21,8 @@ func TestDecodeOutcomeFast(t *testing.T) {
 		{"negative zero", `{"observations":[{"time":0,"parameter":"HR","value":-0}]}`, true},
 		{"odd time kept raw", `{"observations":[{"time":-3.5e1,"parameter":"HR","value":1}]}`, true},
 		{"unknown field", `{"observations":[],"extra":1}`, false},
+		{"observations twice", `{"observations":[{"time":"00:10","parameter":"HR","value":88}],"observations":[{}]}`, false},
+		{"descriptors twice", `{"descriptors":{"Age":60},"descriptors":{"Weight":70}}`, false},
 		{"key in other case", `{"Observations":[]}`, false},
 		{"escaped string", `{"observations":[{"time":"00:00","parameter":"H\u0052","value":1}]}`, false},
 		{"non-ascii", `{"observations":[{"time":"00:00","parameter":"HRé","value":1}]}`, false},
@@ -65,6 +67,8 @@ func FuzzDecodeOutcomeFast(f *testing.F) {
 		`{"descriptors":{"Weight":-1,"Weight":70.5}}`,
 		`{"observations":[{"time":1e2,"parameter":"","value":-0.0E-0}]}`,
 		`{}`, `[]`, `null`, ` { } `,
+		`{"observations":[{"time":"00:10","parameter":"HR","value":88}],"observations":[{}]}`,
+		`{"observations":[{"time":1,"value":2}],"descriptors":{"Age":1},"observations":[{"parameter":"pH"}]}`,
 	} {
 		f.Add([]byte(s))
 	}

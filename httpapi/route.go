@@ -295,11 +295,15 @@ func requestBody(r *http.Request) ([]byte, error) {
 	return io.ReadAll(r.Body)
 }
 
-// readAll is io.ReadAll into a buffer sized for size bytes, the declared
-// Content-Length (-1 if unknown), so that a body of known length is
-// allocated once.
+// readAll is io.ReadAll for a body of size bytes, the declared
+// Content-Length (-1 if unknown). The buffer starts at no more than 1 MiB
+// and doubles as bytes arrive, jumping to size+1 once that is less than
+// two doublings away: a declared length alone cannot make the server hold
+// --max-body per connection (at most 4x what was received), and a body of
+// known length costs less than twice its size in allocations.
 func readAll(rd io.Reader, size int64) ([]byte, error) {
-	b := make([]byte, 0, max(size+1, 512))
+	const first = 1 << 20
+	b := make([]byte, 0, max(min(size+1, first), 512))
 	for {
 		n, err := rd.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -310,7 +314,13 @@ func readAll(rd io.Reader, size int64) ([]byte, error) {
 			return b, err
 		}
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			newCap := 2 * cap(b)
+			if want := size + 1; want > int64(cap(b)) && want < 2*int64(newCap) {
+				newCap = int(want)
+			}
+			nb := make([]byte, len(b), newCap)
+			copy(nb, b)
+			b = nb
 		}
 	}
 }
