@@ -24,12 +24,16 @@ password=${GALEN_PG_PASSWORD:-galen-test-only}
 # above 2 closed, so that a daemon it leaves behind holds no caller's pipe.
 detached() {
 	(
-		for fd in /proc/self/fd/*; do
+		# No redirection on the loop: bash would keep a saved copy of fd 2
+		# above 2, the loop would close it, and the command would inherit
+		# /dev/null as its stderr.
+		fds=(/proc/self/fd/*)
+		for fd in "${fds[@]}"; do
 			fd=${fd##*/}
-			if [ "$fd" -gt 2 ]; then
+			if [ "$fd" -gt 2 ] && [ -e "/proc/self/fd/$fd" ]; then
 				eval "exec $fd>&-"
 			fi
-		done 2>/dev/null
+		done
 		exec "$@" </dev/null
 	)
 }
