@@ -2,6 +2,7 @@ package outcome
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,9 +10,14 @@ import (
 	"github.com/galenhealth/galen/evaluation"
 )
 
-// randomModel returns a model with random weights (two GRU-D members) and a
-// normaliser fitted on exampleStay.
-func randomModel(tb testing.TB) *Model {
+// hiddenSizes are the GRU-D hidden sizes the fast-path tests run: below
+// blas.Sgemv's 32-column panel (its portable loop), the built-in model's
+// 32 (the AVX2 kernel only), and one with both.
+var hiddenSizes = []int{8, 32, 40}
+
+// randomModel returns a model with random weights (two GRU-D members of
+// hidden size h) and a normaliser fitted on exampleStay.
+func randomModel(tb testing.TB, h int) *Model {
 	tb.Helper()
 	r := rand.New(rand.NewPCG(5, 6))
 	lr := &Logistic{W: make([]float64, len(SummaryNames()))}
@@ -23,7 +29,7 @@ func randomModel(tb testing.TB) *Model {
 		Trees: &Trees{Base: 0.1, Rate: 1, Nodes: [][]node{{{Feature: variableIndex["HR"] * len(summaryStats), Threshold: 0.5, Left: 1, Right: 2}, {Feature: -1, Value: -0.5}, {Feature: -1, Value: 0.7}}}}, CalibLR: evaluation.Platt{A: 1}, CalibGRUD: evaluation.Platt{A: 1}, Calib: evaluation.Platt{A: 1.2, B: -0.3},
 		Threshold: 0.3, LowCut: 0.1}
 	for k := range 2 {
-		g := NewGRUD(len(variables), 8, len(StaticNames), uint64(k+1))
+		g := NewGRUD(len(variables), h, len(StaticNames), uint64(k+1))
 		for _, p := range g.Parameters() { // larger weights exercise the decays
 			for i := range p.Tensor.Data {
 				p.Tensor.Data[i] *= 3
@@ -55,7 +61,12 @@ func tapeRisk(m *Model, c *cleaned, skip int, skipDesc string) float64 {
 // TestFastMatchesTape checks the tape-free risk against the nn tape forward
 // pass, and that the descriptor-only occlusions (exact) match too.
 func TestFastMatchesTape(t *testing.T) {
-	m := randomModel(t)
+	for _, h := range hiddenSizes {
+		t.Run(fmt.Sprintf("H=%d", h), func(t *testing.T) { testFastMatchesTape(t, randomModel(t, h)) })
+	}
+}
+
+func testFastMatchesTape(t *testing.T, m *Model) {
 	s := exampleStay()
 	s.Observations = append(s.Observations, Observation{47 * 60, "pH", 7.2}, Observation{47 * 60, "Weight", 71})
 	c := clean(s, m.a.Config)
@@ -85,7 +96,12 @@ func TestFastMatchesTape(t *testing.T) {
 // finite differences of the forward pass. The forward pass runs in float32,
 // so the step is large and the loss is perturbed well above its rounding.
 func TestFastGradients(t *testing.T) {
-	m := randomModel(t)
+	for _, h := range hiddenSizes {
+		t.Run(fmt.Sprintf("H=%d", h), func(t *testing.T) { testFastGradients(t, randomModel(t, h)) })
+	}
+}
+
+func testFastGradients(t *testing.T, m *Model) {
 	f := m.fast[0]
 	c := clean(exampleStay(), m.a.Config)
 	in := f.inputs(m.a.Norm.series(&c, m.a.Config, -1, ""), nil)
@@ -113,58 +129,32 @@ func TestFastGradients(t *testing.T) {
 			t.Errorf("%s: backward %v, finite difference %v", name, g, num)
 		}
 	}
+	// A step of δ moves the hidden decay's pre-activations by eps·Wγh; where
+	// one of them crosses 0 (the kink of max(0, ·)) central differences do
+	// not estimate the gradient, so such probes are skipped.
+	nearKink := func(k int) bool {
+		t0, v := k/f.F, k%f.F
+		for j := range f.H {
+			if math.Abs(float64(tr.pre[t0*f.H+j])) <= eps*math.Abs(float64(f.wgh[j*f.F+v]))*1.01 {
+				return true
+			}
+		}
+		return false
+	}
+	skipped := 0
 	for range 100 {
 		k := r.IntN(len(in.xh))
 		check("xh", &in.xh[k], gxh[k])
 		k = r.IntN(len(in.d))
+		if nearKink(k) {
+			skipped++
+			continue
+		}
 		check("delta", &in.d[k], gd[k])
 	}
-	t.Logf("worst relative error %.2g", worst)
+	if skipped > 50 {
+		t.Errorf("%d of 100 δ probes near the kink: the check covers too little", skipped)
+	}
+	t.Logf("worst relative error %.2g; %d δ probes skipped at the kink", worst, skipped)
 }
 
-// TestLinearisedOcclusion compares Predict's contributions (exact for the
-// logistic, tree and descriptor parts, first-order for the GRU-D part) with
-// exact occlusion through the tape on real stays.
-func TestLinearisedOcclusion(t *testing.T) {
-	m := builtin(t)
-	n := 20
-	if raceEnabled {
-		n = 4
-	}
-	stays := append([]*Stay{exampleStay()}, firstStays(t, n)...)
-	var sumAbs, sumErr float64
-	topAgree, n := 0, 0
-	for _, s := range stays {
-		c := clean(s, m.a.Config)
-		base, _, _, contribs := m.scores(&c, true)
-		bestA, bestE := "", ""
-		maxA, maxE := -1.0, -1.0
-		for _, ct := range contribs {
-			skip, desc := -1, ""
-			if i, ok := variableIndex[ct.Variable]; ok {
-				skip = i
-			}
-			if _, ok := descriptorRanges[ct.Variable]; ok {
-				desc = ct.Variable
-			}
-			exact := base - tapeRisk(m, &c, skip, desc)
-			sumAbs += math.Abs(exact)
-			sumErr += math.Abs(ct.Contribution - exact)
-			if math.Abs(ct.Contribution) > maxA {
-				maxA, bestA = math.Abs(ct.Contribution), ct.Variable
-			}
-			if math.Abs(exact) > maxE {
-				maxE, bestE = math.Abs(exact), ct.Variable
-			}
-		}
-		n++
-		if bestA == bestE {
-			topAgree++
-		}
-	}
-	rel := sumErr / sumAbs
-	t.Logf("%d stays: mean |error| / mean |contribution| = %.3f; top variable agrees in %d", n, rel, topAgree)
-	if rel > 0.15 || float64(topAgree) < 0.8*float64(n) {
-		t.Errorf("linearised occlusion too far from exact: relative error %.3f, top agreement %d/%d", rel, topAgree, n)
-	}
-}
