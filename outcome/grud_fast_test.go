@@ -157,4 +157,3 @@ func testFastGradients(t *testing.T, m *Model) {
 	}
 	t.Logf("worst relative error %.2g; %d δ probes skipped at the kink", worst, skipped)
 }
-
