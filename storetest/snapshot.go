@@ -55,9 +55,13 @@ func testConsistentCounts(t *testing.T, open Open) {
 		default:
 		}
 		for _, tt := range tests {
+			// Errorf and stop, not Fatalf: the writers are still running
+			// and must finish before the store is closed.
 			ms, total, err := s.FindModels(ctx, galen.ModelFilter{Limit: tt.limit})
 			if err != nil {
-				t.Fatalf("FindModels: %v", err)
+				t.Errorf("FindModels: %v", err)
+				bad = 4
+				break
 			}
 			if want := pageLen(total, tt.limit); len(ms) != want {
 				bad++
@@ -65,7 +69,9 @@ func testConsistentCounts(t *testing.T, open Open) {
 			}
 			es, total, err := s.FindAuditEvents(ctx, galen.AuditFilter{Limit: tt.limit})
 			if err != nil {
-				t.Fatalf("FindAuditEvents: %v", err)
+				t.Errorf("FindAuditEvents: %v", err)
+				bad = 4
+				break
 			}
 			if want := pageLen(total, tt.limit); len(es) != want {
 				bad++
