@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"container/heap"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
@@ -149,14 +150,70 @@ type cdsIssuer struct {
 type cdsTrust struct {
 	issuers map[string]*cdsIssuer
 	now     func() time.Time
+	jtis    *jtiCache
+}
 
-	mu   sync.Mutex
-	jtis map[string]time.Time // iss + "\x00" + jti -> when it may be forgotten
+// jtiCache remembers the jti values seen until they may be forgotten. A
+// min-heap by expiry stands beside the map, so each use drops the expired
+// entries at its front and a full cache of live entries costs O(log n) to
+// refuse, not a scan of every entry.
+type jtiCache struct {
+	max int // entries held at most; when full of live ones, EBUSY
+
+	mu     sync.Mutex
+	seen   map[string]time.Time // iss + "\x00" + jti -> when it may be forgotten
+	expiry jtiHeap              // the keys of seen, soonest forget first
+}
+
+func newJTICache(limit int) *jtiCache {
+	return &jtiCache{max: limit, seen: map[string]time.Time{}}
+}
+
+// jtiEntry is one key of a jtiCache and when it may be forgotten.
+type jtiEntry struct {
+	key    string
+	forget time.Time
+}
+
+// jtiHeap is a container/heap of jtiEntry, soonest forget first.
+type jtiHeap []jtiEntry
+
+func (h jtiHeap) Len() int           { return len(h) }
+func (h jtiHeap) Less(i, j int) bool { return h[i].forget.Before(h[j].forget) }
+func (h jtiHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *jtiHeap) Push(x any)        { *h = append(*h, x.(jtiEntry)) }
+func (h *jtiHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = jtiEntry{}
+	*h = old[:len(old)-1]
+	return e
+}
+
+// use records key until forget, and fails if it is still remembered.
+// EUNAUTHORIZED for a replay, EBUSY when the cache is full of live keys.
+func (c *jtiCache) use(key string, forget, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Each key is in the heap exactly once, with the time it has in seen,
+	// so after this loop seen holds only keys still live at now.
+	for len(c.expiry) > 0 && !now.Before(c.expiry[0].forget) {
+		delete(c.seen, heap.Pop(&c.expiry).(jtiEntry).key)
+	}
+	if _, ok := c.seen[key]; ok {
+		return jwtError("jti was already used; every request needs a JWT with a new jti")
+	}
+	if len(c.seen) >= c.max {
+		return galen.Errorf(galen.EBUSY, "too many CDS client JWTs in the last %s; retry later", CDSMaxJWTLifetime)
+	}
+	c.seen[key] = forget
+	heap.Push(&c.expiry, jtiEntry{key: key, forget: forget})
+	return nil
 }
 
 // newCDSTrust checks and parses the issuers' key sets.
 func newCDSTrust(iss []CDSIssuer) (*cdsTrust, error) {
-	t := &cdsTrust{issuers: map[string]*cdsIssuer{}, now: time.Now, jtis: map[string]time.Time{}}
+	t := &cdsTrust{issuers: map[string]*cdsIssuer{}, now: time.Now, jtis: newJTICache(maxJTIs)}
 	var errs []error
 	for i, is := range iss {
 		if is.Issuer == "" || len(is.JWKS) == 0 {
@@ -362,32 +419,10 @@ func (t *cdsTrust) verify(token string, auds []string) (*cdsIssuer, error) {
 	case c.NotBefore != nil && c.NotBefore.Time().After(now.Add(CDSJWTLeeway)):
 		return nil, jwtError("nbf %s is in the future", c.NotBefore.Time().UTC().Format(time.RFC3339))
 	}
-	if err := t.useJTI(is.iss, c.ID, exp.Add(CDSJWTLeeway), now); err != nil {
+	if err := t.jtis.use(is.iss+"\x00"+c.ID, exp.Add(CDSJWTLeeway), now); err != nil {
 		return nil, err
 	}
 	return is, nil
-}
-
-// useJTI records a jti until forget, and fails if it was seen before.
-func (t *cdsTrust) useJTI(iss, jti string, forget, now time.Time) error {
-	k := iss + "\x00" + jti
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if f, ok := t.jtis[k]; ok && now.Before(f) {
-		return jwtError("jti was already used; every request needs a JWT with a new jti")
-	}
-	if len(t.jtis) >= maxJTIs {
-		for k, f := range t.jtis {
-			if !now.Before(f) {
-				delete(t.jtis, k)
-			}
-		}
-		if len(t.jtis) >= maxJTIs {
-			return galen.Errorf(galen.EBUSY, "too many CDS client JWTs in the last %s; retry later", CDSMaxJWTLifetime)
-		}
-	}
-	t.jtis[k] = forget
-	return nil
 }
 
 func truncate(s string, n int) string {
@@ -404,8 +439,10 @@ type CDSConfig struct {
 	Issuers []CDSIssuer
 	// PublicURL is the base URL clients reach Galen at, such as
 	// https://galen.example.org (with a path prefix if a proxy adds one). A
-	// JWT's aud must be PublicURL plus the request path. Empty: derived from
-	// the request's Host and TLS (forwarding headers are not trusted).
+	// JWT's aud must be PublicURL plus the request path. Required when
+	// Issuers are set: the request's Host is the caller's to choose, so an
+	// aud checked against it would accept a token minted for another
+	// service.
 	PublicURL string
 	// FHIRAllow lists the FHIR base URLs a service may fetch missing
 	// prefetch from (the request's fhirServer must equal one). Empty: never
@@ -427,10 +464,13 @@ type cdsState struct {
 
 // ConfigureCDS sets how the CDS services authenticate clients and fetch
 // missing prefetch. Call it before Serve. EINVALID for a bad trust list,
-// public URL or allowlist.
+// public URL or allowlist, or for issuers without a public URL.
 func (s *Server) ConfigureCDS(cfg CDSConfig) error {
 	st := &cdsState{}
 	if len(cfg.Issuers) > 0 {
+		if cfg.PublicURL == "" {
+			return galen.Errorf(galen.EINVALID, "CDS trusted issuers need the public URL that client JWTs name as aud; set --public-url (GALEN_PUBLIC_URL) to the URL the EHRs reach this server at")
+		}
 		t, err := newCDSTrust(cfg.Issuers)
 		if err != nil {
 			return galen.WrapError(galen.EINVALID, "CDS trusted issuers: "+err.Error(), err)
@@ -464,19 +504,11 @@ func (s *Server) cds() *cdsState {
 }
 
 // endpointURLs are the URLs a client JWT's aud may name for a request: the
-// URL it was sent to (the public URL, or the request's scheme and Host,
-// plus the path) and, for feedback, the service's endpoint, which CDS
-// Hooks 2.0 names as the aud.
+// public URL plus the request path and, for feedback, the service's
+// endpoint, which CDS Hooks 2.0 names as the aud. Never the request's Host,
+// which the caller chooses.
 func (st *cdsState) endpointURLs(r *http.Request) []string {
-	base := st.publicURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
-	u := base + strings.TrimSuffix(r.URL.Path, "/")
+	u := st.publicURL + strings.TrimSuffix(r.URL.Path, "/")
 	if svc, ok := strings.CutSuffix(u, "/feedback"); ok {
 		return []string{u, svc}
 	}
@@ -492,7 +524,7 @@ func (s *Server) cdsAuthenticate(r *http.Request, token string) (*galen.APIKey, 
 		return nil, nil
 	}
 	st := s.cds()
-	if st.trust == nil {
+	if st.trust == nil || st.publicURL == "" {
 		return nil, jwtError("this server trusts no CDS client issuers (see --cds-trust); send a Galen API key instead")
 	}
 	is, err := st.trust.verify(token, st.endpointURLs(r))

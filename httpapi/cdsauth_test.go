@@ -172,14 +172,15 @@ func TestCDSClientJWT(t *testing.T) {
 	aud := newEHR(t, "https://audit-ehr.example.org", "a-1", jose.ES384)
 	other := newEHR(t, "https://ehr.example.org", "es-1", jose.ES384) // same iss and kid, another key
 	stranger := newEHR(t, "https://stranger.example.org", "s-1", jose.ES384)
-	env, _, _ := newCDSEnv(t, CDSConfig{Issuers: []CDSIssuer{
+	const public = "https://galen.example.org"
+	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: public, Issuers: []CDSIssuer{
 		{Issuer: es.iss, JWKS: es.jwks(t)},
 		{Issuer: rs.iss, JWKS: rs.jwks(t), Role: galen.RoleClinician},
 		{Issuer: es256.iss, JWKS: es256.jwks(t)},
 		{Issuer: aud.iss, JWKS: aud.jwks(t), Role: galen.RoleAuditor},
 	}})
 	const path = "/cds-services/icu-mortality-risk"
-	endpoint := env.url + path
+	const endpoint = public + path
 	full := icustay.BundleFromStay(sampleStay(), mustTime(t, "2012-05-01T08:00:00Z"))
 	body := hookRequest(t, map[string]any{"patient": full.Entry[0].Resource, "observations": &fhir.Bundle{Type: "searchset", Entry: full.Entry[1:]}}, "")
 
@@ -204,8 +205,8 @@ func TestCDSClientJWT(t *testing.T) {
 			return es.sign(t, c)
 		}, false, 200, ""},
 		{"feedback with the service endpoint as aud", path + "/feedback", func(t *testing.T) string { return es.sign(t, es.claims(endpoint)) }, false, 200, ""},
-		{"discovery", "/cds-services", func(t *testing.T) string { return es.sign(t, es.claims(env.url+"/cds-services")) }, false, 200, ""},
-		{"auditor issuer may read discovery", "/cds-services", func(t *testing.T) string { return aud.sign(t, aud.claims(env.url+"/cds-services")) }, false, 200, ""},
+		{"discovery", "/cds-services", func(t *testing.T) string { return es.sign(t, es.claims(public+"/cds-services")) }, false, 200, ""},
+		{"auditor issuer may read discovery", "/cds-services", func(t *testing.T) string { return aud.sign(t, aud.claims(public+"/cds-services")) }, false, 200, ""},
 		{"auditor issuer may not call the service", path, func(t *testing.T) string { return aud.sign(t, aud.claims(endpoint)) }, false, 403, `role "auditor"`},
 		{"wrong signature", path, func(t *testing.T) string { return other.sign(t, es.claims(endpoint)) }, false, 401, "signature does not verify"},
 		{"unknown kid", path, func(t *testing.T) string {
@@ -219,8 +220,9 @@ func TestCDSClientJWT(t *testing.T) {
 			c.Issuer = ""
 			return es.sign(t, c)
 		}, false, 401, "iss is missing"},
-		{"wrong aud", path, func(t *testing.T) string { return es.sign(t, es.claims("https://galen.example.org"+path)) }, false, 401, "aud"},
-		{"aud of another service", path, func(t *testing.T) string { return es.sign(t, es.claims(env.url+"/cds-services/other")) }, false, 401, "is not this endpoint"},
+		{"wrong aud", path, func(t *testing.T) string { return es.sign(t, es.claims("https://other-cds.example.org"+path)) }, false, 401, "aud"},
+		{"aud of the address it was reached at", path, func(t *testing.T) string { return es.sign(t, es.claims(env.url+path)) }, false, 401, "is not this endpoint"},
+		{"aud of another service", path, func(t *testing.T) string { return es.sign(t, es.claims(public+"/cds-services/other")) }, false, 401, "is not this endpoint"},
 		{"expired", path, func(t *testing.T) string {
 			c := es.claims(endpoint)
 			c.IssuedAt, c.Expiry = jwt.NewNumericDate(time.Now().Add(-10*time.Minute)), jwt.NewNumericDate(time.Now().Add(-5*time.Minute))
@@ -304,8 +306,34 @@ func TestCDSClientJWT(t *testing.T) {
 		})
 	}
 
+	// A token minted for another CDS service, replayed to Galen with that
+	// service's Host, is not for this endpoint: aud is checked against the
+	// public URL, never the Host the caller sends.
+	t.Run("Host of the service the token was minted for", func(t *testing.T) {
+		const otherHost = "other-cds.example.org"
+		for _, scheme := range []string{"http", "https"} {
+			token := es.sign(t, es.claims(scheme+"://"+otherHost+path))
+			req, err := http.NewRequest("POST", env.url+path, bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = otherHost
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rb, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 401 || !strings.Contains(string(rb), "is not this endpoint") {
+				t.Fatalf("aud %s://%s: status %d: %s", scheme, otherHost, resp.StatusCode, rb)
+			}
+		}
+	})
+
 	t.Run("audit records the issuer and role", func(t *testing.T) {
-		if resp, rb := sendCDS(t, "POST", endpoint, rs.sign(t, rs.claims(endpoint)), body); resp.StatusCode != 200 {
+		if resp, rb := sendCDS(t, "POST", env.url+path, rs.sign(t, rs.claims(endpoint)), body); resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, rb)
 		}
 		id := "jwt:" + rs.iss
@@ -356,45 +384,94 @@ func TestCDSClientJWTNotConfigured(t *testing.T) {
 }
 
 func TestJTIReplayCache(t *testing.T) {
-	tr := &cdsTrust{jtis: map[string]time.Time{}}
+	c := newJTICache(maxJTIs)
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	if err := tr.useJTI("iss", "a", now.Add(time.Minute), now); err != nil {
+	if err := c.use("iss\x00a", now.Add(time.Minute), now); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name string
-		iss  string
-		jti  string
+		key  string
 		at   time.Time
 		ok   bool
 	}{
-		{"replay", "iss", "a", now.Add(30 * time.Second), false},
-		{"same jti, other issuer", "other", "a", now, true},
-		{"after it expired", "iss", "a", now.Add(2 * time.Minute), true},
+		{"replay", "iss\x00a", now.Add(30 * time.Second), false},
+		{"same jti, other issuer", "other\x00a", now, true},
+		{"after it expired", "iss\x00a", now.Add(2 * time.Minute), true},
+		{"replay of the renewed entry", "iss\x00a", now.Add(2*time.Minute + time.Second), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tr.useJTI(tt.iss, tt.jti, tt.at.Add(time.Minute), tt.at)
+			err := c.use(tt.key, tt.at.Add(time.Minute), tt.at)
 			if (err == nil) != tt.ok {
 				t.Fatalf("err %v, want ok %v", err, tt.ok)
 			}
+			if !tt.ok && galen.ErrorCode(err) != galen.EUNAUTHORIZED {
+				t.Fatalf("err %v, want unauthorized", err)
+			}
 		})
 	}
-	t.Run("full cache drops expired entries", func(t *testing.T) {
-		tr := &cdsTrust{jtis: map[string]time.Time{}}
-		for i := range maxJTIs {
-			tr.jtis[strconv.Itoa(i)] = now
+}
+
+// TestJTICacheFull fills a small cache and checks that it refuses new keys
+// (429) while its entries are live, takes them again as the entries expire,
+// one for each that did, and never holds expired entries.
+func TestJTICacheFull(t *testing.T) {
+	const limit = 4
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	c := newJTICache(limit)
+	// k0 expires at now+1s, k1 at now+2s, ...; inserted out of order.
+	for _, i := range []int{2, 0, 3, 1} {
+		if err := c.use("k"+strconv.Itoa(i), now.Add(time.Duration(i+1)*time.Second), now); err != nil {
+			t.Fatal(err)
 		}
-		if err := tr.useJTI("iss", "new", now.Add(time.Minute), now.Add(time.Second)); err != nil || len(tr.jtis) != 1 {
-			t.Fatalf("err %v, %d entries", err, len(tr.jtis))
+	}
+	steps := []struct {
+		name     string
+		key      string
+		at       time.Duration // after now
+		want     string
+		wantSize int
+	}{
+		{"full of live entries", "n0", 0, galen.EBUSY, 4},
+		{"still full just before the first expires", "n0", time.Second - time.Nanosecond, galen.EBUSY, 4},
+		{"a replay of a live key is a replay, not busy", "k3", time.Second - time.Nanosecond, galen.EUNAUTHORIZED, 4},
+		{"the first expired", "n0", time.Second, "", 4},
+		{"full again", "n1", time.Second, galen.EBUSY, 4},
+		{"two more expired", "n1", 3 * time.Second, "", 3},
+		{"room for one", "n2", 3 * time.Second, "", 4},
+		{"full", "n3", 3 * time.Second, galen.EBUSY, 4},
+		{"the last of the first four expired", "n3", 4 * time.Second, "", 4},
+	}
+	for _, st := range steps {
+		err := c.use(st.key, now.Add(st.at+10*time.Second), now.Add(st.at))
+		if galen.ErrorCode(err) != st.want || (st.want == "" && err != nil) {
+			t.Fatalf("%s: err %v, want %q", st.name, err, st.want)
 		}
-		for i := range maxJTIs {
-			tr.jtis[strconv.Itoa(i)] = now.Add(time.Hour)
+		if len(c.seen) != st.wantSize || len(c.expiry) != len(c.seen) {
+			t.Fatalf("%s: %d entries and %d in the expiry heap, want %d", st.name, len(c.seen), len(c.expiry), st.wantSize)
 		}
-		if err := tr.useJTI("iss", "newer", now.Add(time.Minute), now); galen.ErrorCode(err) != galen.EBUSY {
-			t.Fatalf("err %v, want busy", err)
+	}
+	if err := c.use("n0", now.Add(time.Hour), now.Add(5*time.Second)); galen.ErrorCode(err) != galen.EUNAUTHORIZED {
+		t.Fatalf("replay of n0 while live: %v", err)
+	}
+}
+
+// BenchmarkJTICacheFull measures refusing a key when the cache is full of
+// live entries, the case that used to scan every entry.
+func BenchmarkJTICacheFull(b *testing.B) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	c := newJTICache(maxJTIs)
+	for i := range maxJTIs {
+		if err := c.use(strconv.Itoa(i), now.Add(time.Hour), now); err != nil {
+			b.Fatal(err)
 		}
-	})
+	}
+	for b.Loop() {
+		if err := c.use("new", now.Add(time.Hour), now.Add(time.Second)); galen.ErrorCode(err) != galen.EBUSY {
+			b.Fatal(err)
+		}
+	}
 }
 
 func TestLoadCDSTrust(t *testing.T) {
@@ -460,20 +537,27 @@ func TestLoadCDSTrust(t *testing.T) {
 
 func TestConfigureCDSErrors(t *testing.T) {
 	_, srv, _ := newCDSEnv(t, CDSConfig{})
+	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
 	tests := []struct {
-		name string
-		cfg  CDSConfig
+		name    string
+		cfg     CDSConfig
+		wantMsg string
 	}{
-		{"bad public URL", CDSConfig{PublicURL: "galen.example.org"}},
-		{"bad allowlist entry", CDSConfig{FHIRAllow: []string{"ftp://ehr.example.org"}}},
-		{"bad jwks", CDSConfig{Issuers: []CDSIssuer{{Issuer: "a", JWKS: json.RawMessage(`{"keys":[{"kty":"EC"}]}`)}}}},
+		{"bad public URL", CDSConfig{PublicURL: "galen.example.org"}, "public URL"},
+		{"bad allowlist entry", CDSConfig{FHIRAllow: []string{"ftp://ehr.example.org"}}, "allowlist"},
+		{"bad jwks", CDSConfig{PublicURL: "https://galen.example.org", Issuers: []CDSIssuer{{Issuer: "a", JWKS: json.RawMessage(`{"keys":[{"kty":"EC"}]}`)}}}, "jwks"},
+		{"issuers without a public URL", CDSConfig{Issuers: []CDSIssuer{{Issuer: es.iss, JWKS: es.jwks(t)}}}, "--public-url (GALEN_PUBLIC_URL)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := srv.ConfigureCDS(tt.cfg); galen.ErrorCode(err) != galen.EINVALID {
-				t.Fatalf("err %v, want invalid", err)
+			err := srv.ConfigureCDS(tt.cfg)
+			if galen.ErrorCode(err) != galen.EINVALID || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("err %v, want invalid naming %q", err, tt.wantMsg)
 			}
 		})
+	}
+	if err := srv.ConfigureCDS(CDSConfig{PublicURL: "https://galen.example.org", Issuers: []CDSIssuer{{Issuer: es.iss, JWKS: es.jwks(t)}}}); err != nil {
+		t.Fatalf("issuers with a public URL: %v", err)
 	}
 }
 
@@ -496,7 +580,7 @@ func FuzzCDSClientJWT(f *testing.F) {
 	f.Fuzz(func(t *testing.T, token string) {
 		mu.Lock()
 		defer mu.Unlock()
-		tr.jtis = map[string]time.Time{}
+		tr.jtis = newJTICache(maxJTIs)
 		is, err := tr.verify(token, []string{aud})
 		if err == nil && (is == nil || is.iss != es.iss) {
 			t.Fatalf("accepted %q as %+v", token, is)
@@ -544,7 +628,7 @@ func BenchmarkCDSClientJWT(b *testing.B) {
 			}
 			token := e.sign(b, e.claims(aud))
 			for b.Loop() {
-				clear(tr.jtis)
+				tr.jtis = newJTICache(maxJTIs)
 				if _, err := tr.verify(token, []string{aud}); err != nil {
 					b.Fatal(err)
 				}

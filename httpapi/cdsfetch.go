@@ -27,8 +27,10 @@ import (
 // spec's status table says for "unable to retrieve the necessary FHIR data,
 // either through a prefetch request or directly calling the FHIR server",
 // with a message saying what went wrong. Redirects are not followed (the
-// token would go with them). Searchset pages are followed through their
-// "next" links while those stay under the allowed base.
+// token would go with them), and no proxy is used, even one named in the
+// environment: the token goes only to the allowed server. Searchset pages
+// are followed through their "next" links while those stay under the
+// allowed base.
 
 // Fetch defaults.
 const (
@@ -80,7 +82,7 @@ func newFHIRFetcher(allow []string, timeout time.Duration, limit int64) (*fhirFe
 	}
 	f.client = &http.Client{
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
+			Proxy:                 nil, // never a proxy: the FHIR token goes only to the allowed server
 			DialContext:           (&net.Dialer{Timeout: f.timeout}).DialContext,
 			TLSHandshakeTimeout:   f.timeout,
 			ResponseHeaderTimeout: f.timeout,
@@ -163,7 +165,7 @@ func (f *fhirFetcher) fetchPrefetch(ctx context.Context, req *cdshooks.Request, 
 			return nil, fhirFetchError(err, resType)
 		}
 		out.Entry = append(out.Entry, b.Entry...)
-		next, err = nextLink(raw, base)
+		next, err = nextLink(raw, next, base)
 		if err != nil {
 			return nil, &fetchError{msg: fmt.Sprintf("the %s search on fhirServer: %v", resType, err)}
 		}
@@ -171,9 +173,9 @@ func (f *fhirFetcher) fetchPrefetch(ctx context.Context, req *cdshooks.Request, 
 	return json.Marshal(out)
 }
 
-// nextLink returns a searchset's "next" link, "" if there is none, and an
-// error if it leaves the FHIR base.
-func nextLink(raw []byte, base string) (string, error) {
+// nextLink returns a searchset page's "next" link resolved against the
+// page's URL, "" if there is none, and an error if it leaves the FHIR base.
+func nextLink(raw []byte, page, base string) (string, error) {
 	var b struct {
 		Link []struct {
 			Relation string `json:"relation"`
@@ -187,19 +189,50 @@ func nextLink(raw []byte, base string) (string, error) {
 		if l.Relation != "next" {
 			continue
 		}
-		u, err := url.Parse(l.URL)
+		pu, err := url.Parse(page)
+		if err != nil {
+			return "", errors.New("its page URL does not parse")
+		}
+		ref, err := url.Parse(l.URL)
 		if err != nil {
 			return "", errors.New("its next link does not parse")
 		}
-		bu, _ := url.Parse(base)
-		u = bu.ResolveReference(u)
-		nb := normalizeBase(base)
-		if got := normalizeBase(u.Scheme + "://" + u.Host + u.EscapedPath()); got != nb && !strings.HasPrefix(got, nb+"/") {
+		u := pu.ResolveReference(ref)
+		u.Fragment, u.RawFragment = "", ""
+		if !underBase(u, base) {
 			return "", errors.New("its next link leaves the fhirServer base, so it is not followed")
 		}
 		return u.String(), nil
 	}
 	return "", nil
+}
+
+// underBase reports whether u is the FHIR base URL base or below it: the
+// same scheme, host and port (as normalizeBase compares them), no user
+// info, no encoded slash or backslash (%2f, %5c), double encoding (%25) or
+// backslash in its raw path, no "." or ".." segment once unescaped, and a
+// path that is the base's path or goes on from it after a "/".
+func underBase(u *url.URL, base string) bool {
+	bu, err := url.Parse(base)
+	if err != nil || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	if normalizeBase(u.Scheme+"://"+u.Host) != normalizeBase(bu.Scheme+"://"+bu.Host) || normalizeBase(bu.Scheme+"://"+bu.Host) == "" {
+		return false
+	}
+	raw := strings.ToLower(u.EscapedPath())
+	for _, bad := range []string{"%2f", "%5c", "%25", `\`} {
+		if strings.Contains(raw, bad) {
+			return false
+		}
+	}
+	for seg := range strings.SplitSeq(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	bp := strings.TrimRight(bu.Path, "/")
+	return u.Path == bp || strings.HasPrefix(u.Path, bp+"/")
 }
 
 // fhirFetchError turns the FHIR decoder's issues about a fetched document
@@ -240,17 +273,28 @@ func (f *fhirFetcher) get(ctx context.Context, req *cdshooks.Request, target, re
 		return nil, &fetchError{msg: fmt.Sprintf("fhirServer answered the %s read with HTTP %d", resType, resp.StatusCode)}
 	}
 	if resp.ContentLength > budget.left {
-		return nil, &fetchError{msg: fmt.Sprintf("fhirServer's %s answer is over the %d-byte fetch limit; send the prefetch instead", resType, f.limit)}
+		return nil, f.overBudget(resType, budget)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, budget.left+1))
 	if err != nil {
 		return nil, &fetchError{msg: fmt.Sprintf("reading fhirServer's %s answer failed: %s", resType, netReason(ctx, err))}
 	}
 	if int64(len(b)) > budget.left {
-		return nil, &fetchError{msg: fmt.Sprintf("fhirServer's %s answer is over the %d-byte fetch limit; send the prefetch instead", resType, f.limit)}
+		return nil, f.overBudget(resType, budget)
 	}
 	budget.left -= int64(len(b))
 	return b, nil
+}
+
+// overBudget says that an answer does not fit in what is left of the hook
+// call's fetch limit: the whole limit, or the bytes the earlier reads of
+// the call left of it.
+func (f *fhirFetcher) overBudget(resType string, budget *fetchBudget) error {
+	if budget.left >= f.limit {
+		return &fetchError{msg: fmt.Sprintf("fhirServer's %s answer is over the %d-byte fetch limit; send the prefetch instead", resType, f.limit)}
+	}
+	return &fetchError{msg: fmt.Sprintf("fhirServer's %s answer is over the %d bytes left of this hook call's %d-byte fetch limit (earlier reads took %d); send the prefetch instead",
+		resType, budget.left, f.limit, f.limit-budget.left)}
 }
 
 // netReason says why a FHIR call failed without quoting its URL, which

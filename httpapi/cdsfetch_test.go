@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +21,9 @@ import (
 // Patient/p1 and an Observation search in pages of pageSize, for requests
 // with the right bearer token. Its base URLs behave differently:
 // /r4 well, /slow never answers, /broken answers 500, /redirect answers
-// 302, /bad sends an invalid Bundle, /escape a next link to another host.
+// 302, /bad sends an invalid Bundle, /escape a next link to another host,
+// /rel relative next links ("Observation?..."), /dots next links that climb
+// out of the base with encoded dot segments.
 type fhirTestServer struct {
 	*httptest.Server
 	token    string
@@ -89,6 +92,12 @@ func (fs *fhirTestServer) serve(w http.ResponseWriter, r *http.Request) {
 			if base == "escape" {
 				next = "http://127.0.0.2:1/Observation?patient=p1&_page=1"
 			}
+			if base == "rel" {
+				next = "Observation?patient=p1&_page=" + strconv.Itoa(page+1)
+			}
+			if base == "dots" {
+				next = "/dots/%2e%2e/r4/Observation?patient=p1&_page=" + strconv.Itoa(page+1)
+			}
 			links = append(links, link{"next", next})
 		}
 		b := mustJSONAny(&fhir.Bundle{Type: "searchset", Total: &total, Entry: fs.obs[lo:hi]})
@@ -133,7 +142,7 @@ func TestCDSFetchFromFHIRServer(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
 	var allow []string
-	for _, b := range []string{"r4", "slow", "broken", "redirect", "bad", "escape"} {
+	for _, b := range []string{"r4", "slow", "broken", "redirect", "bad", "escape", "rel", "dots"} {
 		allow = append(allow, fs.URL+"/"+b)
 	}
 	allow = append(allow, closed.URL+"/r4")
@@ -162,6 +171,7 @@ func TestCDSFetchFromFHIRServer(t *testing.T) {
 	}{
 		{"fetched in pages", fetchRequest(t, fs.URL+"/r4", token), 200, ""},
 		{"fetched, trailing slash on fhirServer", fetchRequest(t, fs.URL+"/r4/", token), 200, ""},
+		{"fetched, relative next links", fetchRequest(t, fs.URL+"/rel", token), 200, ""},
 		{"not on the allowlist", fetchRequest(t, fs.URL+"/other", token), 412, "not on this server's allowlist"},
 		{"allowlisted base is not a prefix", fetchRequest(t, fs.URL+"/r4/sub", token), 412, "not on this server's allowlist"},
 		{"no fhirAuthorization", fetchRequest(t, fs.URL+"/r4", ""), 412, "no fhirAuthorization"},
@@ -172,6 +182,7 @@ func TestCDSFetchFromFHIRServer(t *testing.T) {
 		{"redirect not followed", fetchRequest(t, fs.URL+"/redirect", token), 412, "redirect"},
 		{"invalid Bundle", fetchRequest(t, fs.URL+"/bad", token), 412, "not valid FHIR"},
 		{"next link leaves the server", fetchRequest(t, fs.URL+"/escape", token), 412, "leaves the fhirServer base"},
+		{"next link climbs out of the base with encoded dots", fetchRequest(t, fs.URL+"/dots", token), 412, "leaves the fhirServer base"},
 		{"patient id that is not a FHIR id", []byte(strings.Replace(string(fetchRequest(t, fs.URL+"/r4", token)), `"patientId":"p1"`, `"patientId":"../x"`, 1)), 412, "not a FHIR id"},
 	}
 	for _, tt := range tests {
@@ -203,8 +214,14 @@ func TestCDSFetchFromFHIRServer(t *testing.T) {
 	t.Run("what the FHIR server was asked", func(t *testing.T) {
 		fs.mu.Lock()
 		defer fs.mu.Unlock()
-		var patient, pages int
+		var patient, pages, relPages int
 		for _, r := range fs.requests {
+			if r.URL.Path == "/rel/Observation" {
+				relPages++
+			}
+			if strings.Contains(r.URL.EscapedPath(), "%2e") {
+				t.Errorf("an escaping next link was followed: %s", r.URL.EscapedPath())
+			}
 			if !strings.HasPrefix(r.URL.Path, "/r4/") || r.Header.Get("Authorization") != "Bearer "+token {
 				continue
 			}
@@ -220,8 +237,8 @@ func TestCDSFetchFromFHIRServer(t *testing.T) {
 			}
 		}
 		wantPages := (len(full.Entry) - 2 + fs.pageSize) / fs.pageSize
-		if patient != 2 || pages != 2*wantPages {
-			t.Errorf("%d Patient reads and %d Observation pages; want 2 and %d", patient, pages, 2*wantPages)
+		if patient != 2 || pages != 2*wantPages || relPages != wantPages {
+			t.Errorf("%d Patient reads, %d Observation pages and %d through relative links; want 2, %d and %d", patient, pages, relPages, 2*wantPages, wantPages)
 		}
 	})
 	t.Run("logs hold no token or patient id", func(t *testing.T) {
@@ -245,6 +262,123 @@ func TestCDSFetchLimit(t *testing.T) {
 	resp, b := env.post(t, galen.RoleClinician, "/cds-services/icu-mortality-risk", "application/json", "", fetchRequest(t, fs.URL+"/r4", "tok"))
 	if resp.StatusCode != 412 || !strings.Contains(string(b), "4096-byte fetch limit") {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+}
+
+// TestFetchBudget checks that an answer over the fetch budget is reported
+// with the budget that was actually left: the whole limit on a first read,
+// the bytes earlier reads left of it otherwise, both for an answer that
+// declares its length (a Patient) and for a long one (an Observation page).
+func TestFetchBudget(t *testing.T) {
+	full := icustay.BundleFromStay(sampleStay(), mustTime(t, "2012-05-01T08:00:00Z"))
+	fs := newFHIRTestServer(t, full, "tok")
+	req := &cdshooks.Request{FHIRAuthorization: &cdshooks.FHIRAuthorization{AccessToken: "tok"}}
+	tests := []struct {
+		name        string
+		target      string
+		limit, left int64
+		wantMsg     string // "": read within the budget
+	}{
+		{"within the limit", "/r4/Patient/p1", 1 << 20, 1 << 20, ""},
+		{"first read over the limit", "/r4/Patient/p1", 16, 16, "over the 16-byte fetch limit; send the prefetch instead"},
+		{"first long read over the limit", "/r4/Observation?patient=p1", 64, 64, "over the 64-byte fetch limit; send the prefetch instead"},
+		{"later read over what is left", "/r4/Patient/p1", 1 << 20, 16, "over the 16 bytes left of this hook call's 1048576-byte fetch limit (earlier reads took 1048560)"},
+		{"later long read over what is left", "/r4/Observation?patient=p1", 1 << 20, 64, "over the 64 bytes left of this hook call's 1048576-byte fetch limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := newFHIRFetcher([]string{fs.URL + "/r4"}, 5*time.Second, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			budget := &fetchBudget{left: tt.left}
+			b, err := f.get(context.Background(), req, fs.URL+tt.target, "X", budget)
+			if tt.wantMsg == "" {
+				if err != nil || budget.left != tt.left-int64(len(b)) {
+					t.Fatalf("err %v, %d bytes read, budget %d left of %d", err, len(b), budget.left, tt.left)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("err %v, want %q", err, tt.wantMsg)
+			}
+			if budget.left != tt.left {
+				t.Errorf("budget went from %d to %d on a refused answer", tt.left, budget.left)
+			}
+		})
+	}
+}
+
+// TestFHIRFetcherNoProxy checks that the FHIR client never uses a proxy,
+// not even one named in the environment: the fhirAuthorization token goes
+// only to the allowed server.
+func TestFHIRFetcherNoProxy(t *testing.T) {
+	f, err := newFHIRFetcher([]string{"https://ehr.example.org/fhir"}, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, ok := f.client.Transport.(*http.Transport)
+	if !ok || tr.Proxy != nil {
+		t.Fatalf("transport %T with a proxy function; want none", f.client.Transport)
+	}
+}
+
+func TestNextLink(t *testing.T) {
+	const (
+		base = "https://ehr.example.org/fhir"
+		page = "https://ehr.example.org/fhir/Observation?patient=p1"
+	)
+	tests := []struct {
+		name string
+		link string
+		want string // "" with ok: no next link; with !ok: refused
+		ok   bool
+	}{
+		{"absolute", "https://ehr.example.org/fhir/Observation?patient=p1&_page=2", "https://ehr.example.org/fhir/Observation?patient=p1&_page=2", true},
+		{"host case and default port", "https://EHR.example.org:443/fhir/Observation?_page=2", "https://EHR.example.org:443/fhir/Observation?_page=2", true},
+		{"relative to the page", "Observation?_page=2", "https://ehr.example.org/fhir/Observation?_page=2", true},
+		{"query only", "?_page=2", "https://ehr.example.org/fhir/Observation?_page=2", true},
+		{"absolute path", "/fhir/Observation?_page=2", "https://ehr.example.org/fhir/Observation?_page=2", true},
+		{"the base itself", "https://ehr.example.org/fhir?_getpages=abc&_page=2", "https://ehr.example.org/fhir?_getpages=abc&_page=2", true},
+		{"the base with a slash", "/fhir/?_getpages=abc", "https://ehr.example.org/fhir/?_getpages=abc", true},
+		{"an encoded letter", "/fhir/%4Fbservation?_page=2", "https://ehr.example.org/fhir/%4Fbservation?_page=2", true},
+		{"dot segments that stay inside", "../fhir/Observation?_page=2", "https://ehr.example.org/fhir/Observation?_page=2", true},
+		{"fragment dropped", "Observation?_page=2#top", "https://ehr.example.org/fhir/Observation?_page=2", true},
+		{"no next link", "", "", true},
+
+		{"encoded dot-dot", "/fhir/%2e%2e/admin/x", "", false},
+		{"encoded dot-dot, upper case", "/fhir/%2E%2E/admin/x", "", false},
+		{"half-encoded dot-dot", "/fhir/.%2e/admin", "", false},
+		{"encoded single dot", "/fhir/%2e/Observation", "", false},
+		{"encoded slash", "/fhir/..%2fadmin", "", false},
+		{"encoded slash in a name", "/fhir/Observation%2F..%2F..%2Fadmin", "", false},
+		{"encoded backslash", "/fhir/..%5cadmin", "", false},
+		{"backslash", `/fhir/..\admin`, "", false},
+		{"double-encoded dots", "/fhir/%252e%252e/admin", "", false},
+		{"dot segments that climb out", "/fhir/../admin/x", "", false},
+		{"relative climb", "../admin/x", "", false},
+		{"prefix without a segment boundary", "/fhirx/Observation", "", false},
+		{"another path", "/admin", "", false},
+		{"another host", "https://other.example.org/fhir/Observation", "", false},
+		{"protocol-relative", "//evil.example.org/fhir/Observation", "", false},
+		{"http downgrade", "http://ehr.example.org/fhir/Observation", "", false},
+		{"another port", "https://ehr.example.org:8443/fhir/Observation", "", false},
+		{"user info", "https://u:p@ehr.example.org/fhir/Observation", "", false},
+		{"opaque", "https:ehr.example.org/fhir/Observation", "", false},
+		{"does not parse", "%zz", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := `{"resourceType":"Bundle","type":"searchset"}`
+			if tt.link != "" {
+				raw = string(mustJSONAny(map[string]any{"resourceType": "Bundle", "type": "searchset",
+					"link": []map[string]string{{"relation": "self", "url": page}, {"relation": "next", "url": tt.link}}}))
+			}
+			got, err := nextLink([]byte(raw), page, base)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Fatalf("nextLink(%q) = %q, %v; want %q, ok %v", tt.link, got, err, tt.want, tt.ok)
+			}
+		})
 	}
 }
 

@@ -39,7 +39,7 @@ type Config struct {
 	LogFormat       string
 	AdminKey        string   // GALEN_ADMIN_KEY; a secret, never logged
 	CDSTrust        string   // trust file of CDS client (EHR) JWT issuers; empty: API keys only
-	PublicURL       string   // base URL clients reach the server at; empty: from each request
+	PublicURL       string   // base URL clients reach the server at, the aud of CDS client JWTs; required with CDSTrust
 	CDSFHIRAllow    []string // FHIR base URLs the CDS services may fetch missing prefetch from
 }
 
@@ -112,7 +112,7 @@ func (c *CLI) configFlags(cfg *Config, fs *flag.FlagSet) error {
 	}
 	_ = setFHIRAllow(c.env("GALEN_CDS_FHIR_ALLOW", ""))
 	fs.StringVar(&cfg.CDSTrust, "cds-trust", c.env("GALEN_CDS_TRUST", ""), "JSON file of CDS client (EHR) JWT issuers and their public keys; empty: API keys only (GALEN_CDS_TRUST)")
-	fs.StringVar(&cfg.PublicURL, "public-url", c.env("GALEN_PUBLIC_URL", ""), "base URL clients reach the server at, the aud of CDS client JWTs; empty: from each request's Host (GALEN_PUBLIC_URL)")
+	fs.StringVar(&cfg.PublicURL, "public-url", c.env("GALEN_PUBLIC_URL", ""), "base URL clients reach the server at, the aud of CDS client JWTs; required with --cds-trust (GALEN_PUBLIC_URL)")
 	fs.Func("cds-fhir-allow", "comma-separated FHIR base URLs the CDS services may fetch missing prefetch from; empty: never fetch (GALEN_CDS_FHIR_ALLOW)", setFHIRAllow)
 	fs.Func("shutdown-timeout", fmt.Sprintf("how long shutdown waits for requests in flight (GALEN_SHUTDOWN_TIMEOUT; default %s)", cfg.ShutdownTimeout), setShutdownTimeout)
 	return errors.Join(errs...)
@@ -218,9 +218,6 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	}
 	if err := srv.ConfigureCDS(httpapi.CDSConfig{Issuers: issuers, PublicURL: cfg.PublicURL, FHIRAllow: cfg.CDSFHIRAllow}); err != nil {
 		return fmt.Errorf("cds configuration: %w", err)
-	}
-	if len(issuers) > 0 && cfg.PublicURL == "" {
-		logger.Warn("CDS client JWTs are trusted but --public-url is not set: their aud is checked against the request's Host header, which the caller chooses; set --public-url")
 	}
 	cdsIssuers := make([]string, len(issuers))
 	for i, is := range issuers {
