@@ -279,6 +279,9 @@ func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 func (d *decoder) member(obj int, key string) int {
 	found := -1
 	h := keyHash(key)
+	if d.nodes[obj].mask&(1<<(h%64)) == 0 {
+		return found
+	}
 	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
 		if d.nodes[i].hash == h && d.key(i) == key {
 			found = i
@@ -440,9 +443,13 @@ func (d *decoder) check(obj int, allowed fieldSet) {
 
 // sortedKeys returns the distinct member names of obj in order.
 func (d *decoder) sortedKeys(obj int) []string {
-	keys := make([]string, 0, d.nodes[obj].n)
+	keys := make([]string, 0, min(d.nodes[obj].n, 64))
+	seen := map[int32]bool{}
 	for i, c := obj+1, d.nodes[obj].n; c > 0; c-- {
-		keys = append(keys, d.key(i))
+		if id := d.nodes[i].key; !seen[id] {
+			seen[id] = true
+			keys = append(keys, d.key(i))
+		}
 		i = int(d.nodes[i].next)
 	}
 	slices.Sort(keys)

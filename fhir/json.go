@@ -14,9 +14,10 @@ const maxDepth = 10000
 // jsonParser builds the same tree as encoding/json decoding into an any
 // with UseNumber (objects as map[string]any, arrays as []any, numbers as
 // json.Number, strings with invalid UTF-8 and lone surrogates replaced by
-// U+FFFD, the last of duplicate keys winning), several times faster, since
-// every Bundle a client sends goes through it. FuzzParseJSON checks it
-// against encoding/json.
+// U+FFFD, the last of duplicate keys winning). FuzzParseJSON checks it
+// against encoding/json. The decoder does not build this tree: treeParser
+// (tree.go) reuses the scanning here to parse into flat nodes, and the
+// tree is the reference that FuzzDecodeDifferential checks it against.
 type jsonParser struct {
 	data  []byte
 	pos   int

@@ -33,6 +33,9 @@ type node struct {
 	kind  kind
 	plain bool  // a string without escapes or non-ASCII bytes
 	hash  uint8 // keyHash of the member name, to skip most names unread
+	// mask has bit keyHash%64 set for each member of an object, so most
+	// lookups of an absent member read no member.
+	mask uint64
 }
 
 // maxTreeInput bounds documents, whose offsets are kept in int32.
@@ -43,8 +46,9 @@ const maxTreeInput = math.MaxInt32
 // strings and numbers.
 type treeParser struct {
 	jsonParser
-	nodes []node
-	extra []string // names of members that are not knownKeys; keyID -1 is extra[0]
+	nodes    []node
+	extra    []string // names of members that are not knownKeys; keyID -1 is extra[0]
+	extraIDs map[string]int32
 }
 
 // noKey is the key of a node that is not a member of an object.
@@ -168,6 +172,7 @@ func (p *treeParser) object(i int) error {
 		if err := p.node(k, h); err != nil {
 			return err
 		}
+		p.nodes[i].mask |= 1 << (h % 64)
 		p.nodes[i].n++
 		p.space()
 		if p.pos >= len(p.data) {
@@ -272,7 +277,14 @@ func (p *treeParser) knownKey() (int32, error) {
 	if id, ok := knownKeys[k]; ok { // a known name written with escapes
 		return id, nil
 	}
+	if id, ok := p.extraIDs[k]; ok {
+		return id, nil
+	}
+	if p.extraIDs == nil {
+		p.extraIDs = map[string]int32{}
+	}
 	p.extra = append(p.extra, k)
+	p.extraIDs[k] = int32(-len(p.extra))
 	return int32(-len(p.extra)), nil
 }
 
