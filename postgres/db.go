@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +42,9 @@ type DB struct {
 	schema string
 	// now returns the current time; tests may replace it.
 	now func() time.Time
+	// locals are WithLock's in-process mutexes, by lock name (lock.go).
+	localMu sync.Mutex
+	locals  map[string]ctxMutex
 }
 
 var _ galen.Store = (*DB)(nil)
@@ -65,7 +69,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 			return nil, fmt.Errorf("postgres: connect: %w", err)
 		}
 		// pgconn's errors name the host, user and database, never the
-		// password.
+		// password. Refused credentials (SQLSTATE 28000, 28P01) are a
+		// configuration error, not a server that may come back.
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "28000" || pgErr.Code == "28P01") {
+			return nil, galen.WrapError(galen.EINVALID, fmt.Sprintf("postgres: %s refused the credentials (SQLSTATE %s)", serverAddrs(cfg.ConnConfig), pgErr.Code), err)
+		}
 		return nil, galen.WrapError(galen.EUNAVAILABLE, "postgres: cannot connect to "+serverAddrs(cfg.ConnConfig), err)
 	}
 	db := &DB{pool: pool, now: time.Now}

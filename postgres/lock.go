@@ -32,6 +32,14 @@ func (db *DB) WithLock(ctx context.Context, name string, fn func(context.Context
 	}
 	op := fmt.Sprintf("lock %q", name)
 	key := lockKey(db.schema, name)
+	// Callers in this process queue on a mutex first, so that at most one
+	// pooled connection per name waits in pg_advisory_lock: waiters holding
+	// every connection of the pool would starve the holder's fn.
+	mu := db.localLock(name)
+	if err := mu.lock(ctx); err != nil {
+		return internal(op, err)
+	}
+	defer mu.unlock()
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return internal(op, err)
@@ -69,4 +77,33 @@ func lockKey(schema, name string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte("galen\x00" + schema + "\x00" + name))
 	return int64(h.Sum64())
+}
+
+// ctxMutex is a mutex whose Lock gives up when a context ends.
+type ctxMutex chan struct{}
+
+func (m ctxMutex) lock(ctx context.Context) error {
+	select {
+	case m <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m ctxMutex) unlock() { <-m }
+
+// localLock returns the in-process mutex of the lock called name.
+func (db *DB) localLock(name string) ctxMutex {
+	db.localMu.Lock()
+	defer db.localMu.Unlock()
+	if db.locals == nil {
+		db.locals = map[string]ctxMutex{}
+	}
+	m, ok := db.locals[name]
+	if !ok {
+		m = make(ctxMutex, 1)
+		db.locals[name] = m
+	}
+	return m
 }

@@ -3,10 +3,13 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/galenhealth/galen"
 )
 
 // holdLock takes name in db in a goroutine and holds it until release is
@@ -93,5 +96,34 @@ func TestWithLockSessionDies(t *testing.T) {
 	}
 	if !tryLock(t, holder, "seed", 10*time.Second) {
 		t.Error("the holder's store cannot take the lock again")
+	}
+}
+
+// TestWithLockSmallPool checks that callers waiting for a lock do not hold
+// the connections its holder needs: with a pool of two, six goroutines
+// take the lock in turn, each using the store inside.
+func TestWithLockSmallPool(t *testing.T) {
+	url := freshSchema(t)
+	if strings.Contains(url, "://") {
+		url += "&pool_max_conns=2"
+	} else {
+		url += " pool_max_conns=2"
+	}
+	db := openTest(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	errs := make(chan error, 6)
+	for range 6 {
+		go func() {
+			errs <- db.WithLock(ctx, "seed", func(ctx context.Context) error {
+				_, _, err := db.FindModels(ctx, galen.ModelFilter{})
+				return err
+			})
+		}()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Fatalf("WithLock: %v", err)
+		}
 	}
 }
