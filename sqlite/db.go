@@ -59,8 +59,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	// No checkpoint inside commits: the checkpointer does it (checkpoint.go).
 	q.Add("_pragma", "wal_autocheckpoint(0)")
-	// Every transaction here writes, so take the write lock at BEGIN: two
-	// deferred transactions upgrading at once would fail with SQLITE_BUSY.
+	// Every transaction here but readTx's writes, so take the write lock at
+	// BEGIN: two deferred transactions upgrading at once would fail with
+	// SQLITE_BUSY. (Read-only transactions begin deferred; see readTx.)
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	sdb, err := sql.Open("sqlite", dsn)
