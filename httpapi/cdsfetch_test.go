@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -402,4 +403,47 @@ func TestNormalizeBase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzNextLink checks that any next link is followed only when it stays
+// under the base: same host, a path at or below the base's, and no dot
+// segment however often it is unescaped. Never a panic.
+func FuzzNextLink(f *testing.F) {
+	const (
+		base = "https://ehr.example.org/fhir"
+		page = "https://ehr.example.org/fhir/Observation?patient=p1"
+	)
+	for _, s := range []string{"Observation?_page=2", "?_page=2", "/fhir/%2e%2e/admin", "/fhir/..%2fadmin", "../admin",
+		"https://ehr.example.org/fhir/Observation", "//evil.example.org/fhir", "/fhir/%252e%252e/x", "%zz", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, link string) {
+		raw := mustJSONAny(map[string]any{"resourceType": "Bundle", "link": []map[string]string{{"relation": "next", "url": link}}})
+		got, err := nextLink(raw, page, base)
+		if err != nil || got == "" {
+			return
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("nextLink(%q) = %q, which does not parse: %v", link, got, err)
+		}
+		if normalizeBase(u.Scheme+"://"+u.Host) != "https://ehr.example.org" || u.User != nil {
+			t.Fatalf("nextLink(%q) = %q leaves the host", link, got)
+		}
+		p := u.EscapedPath()
+		for range 3 {
+			if q, err := url.PathUnescape(p); err == nil {
+				p = q
+			}
+		}
+		p = strings.ReplaceAll(p, `\`, "/")
+		if p != "/fhir" && !strings.HasPrefix(p, "/fhir/") {
+			t.Fatalf("nextLink(%q) = %q, path %q leaves the base", link, got, p)
+		}
+		for seg := range strings.SplitSeq(p, "/") {
+			if seg == "." || seg == ".." {
+				t.Fatalf("nextLink(%q) = %q holds a dot segment", link, got)
+			}
+		}
+	})
 }
