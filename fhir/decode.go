@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strconv"
@@ -185,8 +186,8 @@ type decoder struct {
 	nodes  []node
 	extra  []string // member names that are not knownKeys
 	issues []Issue
-	path   []byte            // location of the current element, e.g. Bundle.entry[2].resource
-	strs   map[string]string // string values read, so repeated ones are allocated once
+	path   []byte       // location of the current element, e.g. Bundle.entry[2].resource
+	strs   *[512]string // recent string values by hash, so repeated ones are allocated once
 
 	// Values are carved from chunks: a Bundle holds many small ones.
 	floats       pool[float64]
@@ -291,26 +292,28 @@ func (d *decoder) member(obj int, key string) int {
 	return found
 }
 
-// text returns the value of string node i. Values up to 64 bytes are
-// interned: codes, systems, units and times repeat across a Bundle.
+// text returns the value of string node i. Values up to 64 bytes go
+// through a small cache: codes, systems, units and times repeat across a
+// Bundle, and each is then allocated about once.
 func (d *decoder) text(i int) string {
 	n := &d.nodes[i]
 	if !n.plain || n.end-n.start > 64 {
 		return text(d.data, n)
 	}
 	b := d.data[n.start:n.end]
-	if s, ok := d.strs[string(b)]; ok {
-		return s
-	}
-	s := string(b)
 	if d.strs == nil {
-		d.strs = make(map[string]string, 64)
+		d.strs = new([512]string)
 	}
-	if len(d.strs) < 4096 {
-		d.strs[s] = s
+	slot := &d.strs[maphash.Bytes(strSeed, b)%uint64(len(d.strs))]
+	if *slot == string(b) {
+		return *slot
 	}
-	return s
+	*slot = string(b)
+	return *slot
 }
+
+// strSeed seeds the hash of the string cache.
+var strSeed = maphash.MakeSeed()
 
 // blank reports whether string node i is empty or white space.
 func (d *decoder) blank(i int) bool {

@@ -2,8 +2,10 @@ package fhir
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -102,4 +104,30 @@ func FuzzDecodeDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		decodeBoth(t, data)
 	})
+}
+
+// BenchmarkDecodeBundle compares the decoder with the reference on a
+// Bundle of 300 Observations.
+func BenchmarkDecodeBundle(b *testing.B) {
+	var entries []string
+	for i := range 300 {
+		entries = append(entries, `{"fullUrl":"urn:uuid:o`+strconv.Itoa(i)+`","resource":{"resourceType":"Observation","id":"o`+strconv.Itoa(i)+
+			`","status":"final","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]},`+
+			`"effectiveDateTime":"2012-05-01T`+fmt.Sprintf("%02d:%02d", i/60%24, i%60)+`:00Z","valueQuantity":{"value":`+strconv.Itoa(60+i%40)+`.5,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}}`)
+	}
+	data := []byte(`{"resourceType":"Bundle","type":"collection","entry":[` + strings.Join(entries, ",") + `]}`)
+	for _, bm := range []struct {
+		name   string
+		decode func([]byte) (*Bundle, error)
+	}{{"nodes", DecodeBundle}, {"reference", refDecodeBundleDoc}} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bm.decode(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
