@@ -49,7 +49,7 @@ type converter struct {
 	opt     Options
 	issues  []fhir.Issue
 	points  []point
-	basis   []fhir.Reference
+	basis   []string // ids of the observations used
 	patient *fhir.Patient
 	patPath string
 	ignored map[string]int // resource types ignored, with counts
@@ -87,7 +87,6 @@ func FromBundle(b *fhir.Bundle, opt Options) (*Result, error) {
 		return nil, &fhir.Error{Issues: c.issues}
 	}
 	c.points = make([]point, 0, len(b.Entry))
-	c.basis = make([]fhir.Reference, 0, len(b.Entry))
 	for i, e := range b.Entry {
 		switch r := e.Resource.(type) {
 		case nil:
@@ -182,7 +181,7 @@ func (c *converter) addObservation(path loc, o *fhir.Observation) {
 		if used == 0 {
 			c.code(path, &o.Code, true)
 		} else if ok && o.ID != "" {
-			c.basis = append(c.basis, fhir.Reference{Reference: "Observation/" + o.ID})
+			c.basis = append(c.basis, o.ID)
 		}
 		return
 	}
@@ -191,7 +190,7 @@ func (c *converter) addObservation(path loc, o *fhir.Observation) {
 		return
 	}
 	if c.value(path, code, at, o.ValueQuantity, o.ValueInteger, o.ValueBoolean, o.DataAbsentReason, o.ValueCodeableConcept != nil || o.ValueString != "") && o.ID != "" {
-		c.basis = append(c.basis, fhir.Reference{Reference: "Observation/" + o.ID})
+		c.basis = append(c.basis, o.ID)
 	}
 }
 
@@ -403,10 +402,7 @@ func (c *converter) finish() (*Result, error) {
 	if before > 0 {
 		c.warn(fhir.CodeValue, "Bundle.entry", "%d observation(s) before the admission time ignored", before)
 	}
-	if len(c.basis) == 0 {
-		c.basis = nil
-	}
-	res := &Result{Stay: stay, Admission: adm, Basis: c.basis}
+	res := &Result{Stay: stay, Admission: adm, Basis: references("Observation/", c.basis)}
 	if p := c.patient; p != nil {
 		if p.ID != "" {
 			res.Patient = &fhir.Reference{Reference: "Patient/" + p.ID}
@@ -447,6 +443,30 @@ func (c *converter) finish() (*Result, error) {
 	}
 	res.Issues = c.issues
 	return res, nil
+}
+
+// references returns a reference of prefix+id for each id, or nil. The
+// references share one string, allocated once.
+func references(prefix string, ids []string) []fhir.Reference {
+	if len(ids) == 0 {
+		return nil
+	}
+	n := 0
+	for _, id := range ids {
+		n += len(prefix) + len(id)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, id := range ids {
+		b.WriteString(prefix)
+		b.WriteString(id)
+	}
+	all := b.String()
+	refs := make([]fhir.Reference, len(ids))
+	for i, id := range ids {
+		refs[i].Reference, all = all[:len(prefix)+len(id)], all[len(prefix)+len(id):]
+	}
+	return refs
 }
 
 // ageAt returns the age in whole years at t of someone born on a FHIR date
