@@ -2,9 +2,9 @@ package fhir
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"slices"
 	"strconv"
@@ -304,16 +304,36 @@ func (d *decoder) text(i int) string {
 	if d.strs == nil {
 		d.strs = new([512]string)
 	}
-	slot := &d.strs[maphash.Bytes(strSeed, b)%uint64(len(d.strs))]
-	if *slot == string(b) {
-		return *slot
+	// Two ways per set; a new value replaces the way its hash picks.
+	h := strHash(b)
+	set := d.strs[(h%256)*2:][:2]
+	if set[0] == string(b) {
+		return set[0]
 	}
-	*slot = string(b)
-	return *slot
+	if set[1] == string(b) {
+		return set[1]
+	}
+	s := string(b)
+	set[h>>63] = s
+	return s
 }
 
-// strSeed seeds the hash of the string cache.
-var strSeed = maphash.MakeSeed()
+// strHash is a hash of b for the string cache; it is fixed so that
+// allocation counts repeat from run to run.
+func strHash(b []byte) uint64 {
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+	for ; len(b) >= 8; b = b[8:] {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+	}
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 0x100000001b3
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return h
+}
 
 // blank reports whether string node i is empty or white space.
 func (d *decoder) blank(i int) bool {
