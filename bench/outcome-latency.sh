@@ -6,7 +6,8 @@
 # PhysioNet 2012 stay from ../shared/data from CLIENTS concurrent clients,
 # as plain JSON observations, as a FHIR R4 Bundle, and (for comparison,
 # without the explanation) as OIP v2 tensors, prints p50/p90/p99 latency,
-# requests per second and the server's CPU per request, and stops the server.
+# requests per second, the server's CPU per request and the load generator's
+# own (it shares the cores), and stops the server.
 #
 #   bench/outcome-latency.sh                    # 16 clients, 2000 requests per form
 #   CLIENTS=16 REQUESTS=5000 RECORD=132539 bench/outcome-latency.sh

@@ -31,6 +31,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -67,6 +68,10 @@ type report struct {
 	MeanMS     float64        `json:"mean_ms"`
 	Clients    int            `json:"clients"`
 	FirstError string         `json:"first_error,omitempty"`
+	// ClientCPUMS is this load generator's own CPU time (user + system)
+	// per request, warm-up included: on a machine it shares with the
+	// server, that much of the cores is not the server's.
+	ClientCPUMS float64 `json:"client_cpu_ms_per_request"`
 }
 
 type headerFlag struct{ h http.Header }
@@ -126,9 +131,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	before := cpuTime()
 	rep, err := run(ctx, cfg)
 	if err != nil {
 		fatal(err)
+	}
+	if n := rep.Requests + cfg.Warmup*cfg.Clients; n > 0 {
+		rep.ClientCPUMS = float64((cpuTime() - before).Microseconds()) / 1000 / float64(n)
 	}
 	if asJSON {
 		_ = json.NewEncoder(os.Stdout).Encode(rep)
@@ -149,6 +158,7 @@ func printReport(w io.Writer, cfg config, r report) {
 	fmt.Fprintf(w, "%s %s: %d clients, %d requests in %.2fs\n", cfg.Method, cfg.URL, r.Clients, r.Requests, r.Seconds)
 	fmt.Fprintf(w, "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  mean %.2f\n", r.P50MS, r.P90MS, r.P99MS, r.MaxMS, r.MeanMS)
 	fmt.Fprintf(w, "throughput: %.0f requests/s\n", r.RPS)
+	fmt.Fprintf(w, "load generator CPU: %.2f ms per request\n", r.ClientCPUMS)
 	keys := make([]string, 0, len(r.Statuses))
 	for k := range r.Statuses {
 		keys = append(keys, k)
@@ -344,4 +354,13 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
 	rank = max(1, min(rank, len(sorted)))
 	return sorted[rank-1]
+}
+
+// cpuTime returns the CPU time (user + system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
