@@ -156,10 +156,9 @@ func (db *DB) insertAuditEvents(ctx context.Context, batch []*auditRequest) erro
 		return internal("create audit event", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, insertAuditEvent)
-	if err != nil {
-		return internal("create audit event", err)
-	}
+	// The statement prepared at Open, bound to this transaction: database/sql
+	// reuses its preparation on each connection.
+	stmt := tx.StmtContext(ctx, db.insertAudit)
 	defer stmt.Close()
 	ids := make([]int64, len(batch))
 	for i, r := range batch {

@@ -42,6 +42,8 @@ type DB struct {
 	audit auditBatch
 	// ckpt checkpoints the write-ahead log in the background (checkpoint.go).
 	ckpt checkpointer
+	// insertAudit is insertAuditEvent, prepared once (audit.go).
+	insertAudit *sql.Stmt
 }
 
 var _ galen.Store = (*DB)(nil)
@@ -82,6 +84,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if db.insertAudit, err = sdb.PrepareContext(ctx, insertAuditEvent); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: prepare: %w", path, err)
+	}
 	db.startCheckpoints(checkpointInterval)
 	return db, nil
 }
@@ -96,6 +102,9 @@ func (db *DB) Close() error {
 	// server's readers; SQLite also checkpoints when the last connection to
 	// the file closes.
 	_ = db.checkpoint(ctx, "PASSIVE")
+	if db.insertAudit != nil {
+		db.insertAudit.Close()
+	}
 	return errors.Join(db.db.Close(), db.locks.Close())
 }
 
