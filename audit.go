@@ -19,6 +19,9 @@ type AuditEvent struct {
 	InputSHA256  string    `json:"input_sha256,omitempty"`
 	Status       int       `json:"status"`
 	LatencyMS    float64   `json:"latency_ms"`
+	// Client is the network address the request came from (the peer's
+	// IP, as the server saw it), so that refused attempts can be traced.
+	Client string `json:"client,omitempty"`
 }
 
 // AuditFilter selects audit events. Zero fields match everything. Since is

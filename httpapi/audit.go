@@ -34,6 +34,7 @@ func (s *Server) writeAudit(ctx context.Context, ri *reqInfo, method, bodyHash s
 		InputSHA256:  bodyHash,
 		Status:       status,
 		LatencyMS:    float64(latency.Microseconds()) / 1000,
+		Client:       ri.client,
 	}
 	if err := s.store.CreateAuditEvent(ctx, e); err != nil {
 		s.metrics.auditFailures.Inc()

@@ -69,6 +69,7 @@ func (s *Server) auditAuthFailure(ctx context.Context, ri *reqInfo, r *http.Requ
 		Model:     ri.model,
 		Status:    http.StatusUnauthorized,
 		LatencyMS: float64(latency.Microseconds()) / 1000,
+		Client:    ri.client,
 	}
 	if err := s.store.CreateAuditEvent(ctx, e); err != nil {
 		s.metrics.auditFailures.Inc()

@@ -56,6 +56,9 @@ func TestAuthFailureAudited(t *testing.T) {
 			if e.KeyID != want || e.Status != http.StatusUnauthorized || e.Method != "GET" || !strings.HasPrefix(tt.path, strings.Split(e.Route, "{")[0]) {
 				t.Errorf("event %+v, want key %q, 401, GET and the route of %s", e, want, tt.path)
 			}
+			if e.Client != "127.0.0.1" {
+				t.Errorf("event client %q, want 127.0.0.1 (the test's address)", e.Client)
+			}
 			for _, secret := range env.keys {
 				if strings.Contains(e.KeyID, secret) || strings.Contains(e.Route, secret) {
 					t.Errorf("event %+v holds a secret", e)
@@ -102,8 +105,22 @@ func TestForbiddenAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(events) != 1 || events[0].KeyID != env.keyIDs["clinician"] || events[0].Role != galen.RoleClinician ||
-		events[0].Status != http.StatusForbidden || events[0].Route != "/v1/keys" {
+		events[0].Status != http.StatusForbidden || events[0].Route != "/v1/keys" || events[0].Client != "127.0.0.1" {
 		t.Fatalf("events %+v, want one 403 of the clinician key on /v1/keys", events)
+	}
+}
+
+func TestPeerIP(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"192.0.2.1:5000", "192.0.2.1"},
+		{"[2001:db8::1]:443", "2001:db8::1"},
+		{"@", "@"}, // a unix socket peer has no port
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := peerIP(tt.addr); got != tt.want {
+			t.Errorf("peerIP(%q) = %q, want %q", tt.addr, got, tt.want)
+		}
 	}
 }
 

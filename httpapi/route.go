@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -84,6 +85,7 @@ type reqInfo struct {
 	// failedKeyID is the id of a key refused as revoked, for the audit
 	// event of the failure.
 	failedKeyID string
+	client      string // the peer's IP, for the audit log
 	model       string // for the audit log; defaults to the {name} path value
 	version     int    // set by handlers that resolve a version
 	body        []byte // the whole body, once read by readBody
@@ -174,7 +176,7 @@ func (w *statusWriter) flush() {
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{id: newRequestID(), route: &rt, model: r.PathValue("name")}
+		ri := &reqInfo{id: newRequestID(), route: &rt, model: r.PathValue("name"), client: peerIP(r.RemoteAddr)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
 		sw := &statusWriter{ResponseWriter: w, buffered: rt.Audit}
 		sw.Header().Set("X-Request-Id", ri.id)
@@ -323,6 +325,16 @@ func readAll(rd io.Reader, size int64) ([]byte, error) {
 			b = nb
 		}
 	}
+}
+
+// peerIP returns the host part of a RemoteAddr ("192.0.2.1:5000" or
+// "[2001:db8::1]:5000"), or the whole of it if it has no port. It is the
+// peer the server saw: behind a proxy, the proxy.
+func peerIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 func newRequestID() string {

@@ -14,7 +14,7 @@ import (
 func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 	// Whatever a caller sent must not stop the event from being recorded:
 	// text that cannot be stored is repaired, and e shows what was stored.
-	for _, s := range []*string{&e.KeyID, &e.Method, &e.Route, &e.Model, &e.InputSHA256} {
+	for _, s := range []*string{&e.KeyID, &e.Method, &e.Route, &e.Model, &e.InputSHA256, &e.Client} {
 		*s = galen.StorableText(*s)
 	}
 	e.Role = galen.Role(galen.StorableText(string(e.Role)))
@@ -23,10 +23,10 @@ func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 		t = db.stamp()
 	}
 	err := db.pool.QueryRow(ctx, `
-		INSERT INTO audit_events (time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		INSERT INTO audit_events (time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms, client)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		t, e.KeyID, string(e.Role), e.Method, e.Route, e.Model, e.ModelVersion, e.InputSHA256,
-		e.Status, e.LatencyMS).Scan(&e.ID)
+		e.Status, e.LatencyMS, e.Client).Scan(&e.ID)
 	if err != nil {
 		return internal("create audit event", err)
 	}
@@ -65,7 +65,7 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 		return nil, 0, internal("count audit events", err)
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms
+		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms, client
 		FROM audit_events`+c.String()+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.Limit), c.args...)
 	if err != nil {
 		return nil, 0, internal("find audit events", err)
@@ -76,7 +76,7 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 			role string
 		)
 		err := row.Scan(&e.ID, &e.Time, &e.KeyID, &role, &e.Method, &e.Route, &e.Model, &e.ModelVersion,
-			&e.InputSHA256, &e.Status, &e.LatencyMS)
+			&e.InputSHA256, &e.Status, &e.LatencyMS, &e.Client)
 		e.Role = galen.Role(role)
 		e.Time = e.Time.UTC()
 		return &e, err

@@ -18,7 +18,7 @@ import (
 func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 	// Whatever a caller sent must not stop the event from being recorded:
 	// text that cannot be stored is repaired, and e shows what was stored.
-	for _, s := range []*string{&e.KeyID, &e.Method, &e.Route, &e.Model, &e.InputSHA256} {
+	for _, s := range []*string{&e.KeyID, &e.Method, &e.Route, &e.Model, &e.InputSHA256, &e.Client} {
 		*s = galen.StorableText(*s)
 	}
 	e.Role = galen.Role(galen.StorableText(string(e.Role)))
@@ -145,8 +145,8 @@ func (db *DB) writeAuditBatch(batch []*auditRequest) {
 }
 
 const insertAuditEvent = `
-	INSERT INTO audit_events (time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	INSERT INTO audit_events (time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms, client)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 // insertAuditEvents inserts the events of batch in one transaction and
 // sets their IDs once it commits.
@@ -164,7 +164,7 @@ func (db *DB) insertAuditEvents(ctx context.Context, batch []*auditRequest) erro
 	for i, r := range batch {
 		e := r.e
 		if err := stmt.QueryRowContext(ctx, formatTime(e.Time), e.KeyID, string(e.Role), e.Method, e.Route, e.Model,
-			e.ModelVersion, e.InputSHA256, e.Status, e.LatencyMS).Scan(&ids[i]); err != nil {
+			e.ModelVersion, e.InputSHA256, e.Status, e.LatencyMS, e.Client).Scan(&ids[i]); err != nil {
 			return internal("create audit event", err)
 		}
 	}
@@ -210,7 +210,7 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 		return nil, 0, internal("count audit events", err)
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms
+		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms, client
 		FROM audit_events`+cond+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.Limit), args...)
 	if err != nil {
 		return nil, 0, internal("find audit events", err)
@@ -224,7 +224,7 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 			role string
 		)
 		if err := rows.Scan(&e.ID, &t, &e.KeyID, &role, &e.Method, &e.Route, &e.Model, &e.ModelVersion,
-			&e.InputSHA256, &e.Status, &e.LatencyMS); err != nil {
+			&e.InputSHA256, &e.Status, &e.LatencyMS, &e.Client); err != nil {
 			return nil, 0, internal("find audit events", err)
 		}
 		e.Role = galen.Role(role)

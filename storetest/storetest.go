@@ -882,6 +882,7 @@ func testAudit(t *testing.T, open Open) {
 			InputSHA256: keyHash(strconv.Itoa(i)),
 			Status:      200,
 			LatencyMS:   1.25 * float64(i),
+			Client:      []string{"10.0.0.7", "2001:db8::1", ""}[i%3],
 		}
 		if e.Model != "" {
 			e.ModelVersion = i
@@ -1025,7 +1026,7 @@ func testBadText(t *testing.T, open Open) {
 		{"revoke key", func() error { return s.RevokeAPIKey(ctx, bad) }, galen.ENOTFOUND},
 		{"audit filter", func() error { _, _, err := s.FindAuditEvents(ctx, galen.AuditFilter{Model: ptr(bad)}); return err }, galen.EINVALID},
 		{"audit event", func() error {
-			e := &galen.AuditEvent{KeyID: nul, Route: bad, Model: bad, Method: nul, Status: 404}
+			e := &galen.AuditEvent{KeyID: nul, Route: bad, Model: bad, Method: nul, Status: 404, Client: bad}
 			if err := s.CreateAuditEvent(ctx, e); err != nil {
 				return err
 			}
@@ -1125,7 +1126,7 @@ func Fuzz(f *testing.F, open Open) {
 		_, err = s.FindAPIKeyByHash(ctx, in)
 		check("FindAPIKeyByHash", err, galen.ENOTFOUND)
 		check("RevokeAPIKey", s.RevokeAPIKey(ctx, in), galen.ENOTFOUND)
-		check("CreateAuditEvent", s.CreateAuditEvent(ctx, &galen.AuditEvent{KeyID: in, Model: in, Route: in, InputSHA256: in}))
+		check("CreateAuditEvent", s.CreateAuditEvent(ctx, &galen.AuditEvent{KeyID: in, Model: in, Route: in, InputSHA256: in, Client: in}))
 		_, _, err = s.FindAuditEvents(ctx, galen.AuditFilter{KeyID: &in, Model: &in})
 		check("FindAuditEvents", err, galen.EINVALID)
 	})
