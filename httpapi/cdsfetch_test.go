@@ -147,7 +147,7 @@ func TestCDSFetchFromFHIRServer(t *testing.T) {
 		allow = append(allow, fs.URL+"/"+b)
 	}
 	allow = append(allow, closed.URL+"/r4")
-	env, _, logs := newCDSEnv(t, CDSConfig{FHIRAllow: allow, FetchTimeout: time.Second})
+	env, _, logs := newCDSEnv(t, CDSConfig{FHIRAllow: allow, FetchTimeout: 3 * time.Second} // room for a loaded machine; the timeout case waits it out)
 	const path = "/cds-services/icu-mortality-risk"
 
 	// The same stay sent as prefetch gives the reference card.
