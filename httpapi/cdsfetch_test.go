@@ -147,7 +147,8 @@ func TestCDSFetchFromFHIRServer(t *testing.T) {
 		allow = append(allow, fs.URL+"/"+b)
 	}
 	allow = append(allow, closed.URL+"/r4")
-	env, _, logs := newCDSEnv(t, CDSConfig{FHIRAllow: allow, FetchTimeout: 3 * time.Second} // room for a loaded machine; the timeout case waits it out)
+	// 3 s leaves room for a loaded machine; the timeout case waits it out.
+	env, _, logs := newCDSEnv(t, CDSConfig{FHIRAllow: allow, FetchTimeout: 3 * time.Second})
 	const path = "/cds-services/icu-mortality-risk"
 
 	// The same stay sent as prefetch gives the reference card.
