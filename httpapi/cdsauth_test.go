@@ -36,8 +36,8 @@ import (
 	"github.com/galenhealth/galen/sqlite"
 )
 
-// newCDSEnv is newOutcomeEnv with a CDS configuration, its server and its
-// logs.
+// newCDSEnv returns an outcomeEnv whose server has the CDS configuration
+// cfg, with the server and its logs (debug level).
 func newCDSEnv(tb testing.TB, cfg CDSConfig) (*outcomeEnv, *Server, *lockedWriter) {
 	tb.Helper()
 	ctx := context.Background()

@@ -8,11 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -26,7 +24,6 @@ import (
 	"github.com/galenhealth/galen/fhir/icustay"
 	"github.com/galenhealth/galen/inference"
 	"github.com/galenhealth/galen/outcome"
-	"github.com/galenhealth/galen/sqlite"
 )
 
 // outcomeEnv is a real server on 127.0.0.1:0 with a SQLite store, the
@@ -39,34 +36,7 @@ type outcomeEnv struct {
 
 func newOutcomeEnv(tb testing.TB) *outcomeEnv {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "galen.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	mgr := inference.NewManager(db, map[string]galen.Loader{outcome.Format: outcome.Loader}, inference.Config{})
-	if err := mgr.Seed(ctx, []inference.Builtin{{Name: DefaultOutcomeModel, Task: "outcome", Format: outcome.Format,
-		Card: outcome.BuiltinCard(), Artifact: outcome.BuiltinArtifact()}}); err != nil {
-		tb.Fatal(err)
-	}
-	srv, err := New(Config{}, db, mgr, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	tb.Cleanup(hs.Close)
-	env := &outcomeEnv{url: hs.URL, store: db, keys: map[galen.Role]string{}}
-	for _, role := range galen.Roles {
-		k, secret, err := GenerateKey(role, string(role))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if err := db.CreateAPIKey(ctx, k); err != nil {
-			tb.Fatal(err)
-		}
-		env.keys[role] = secret
-	}
+	env, _, _ := newCDSEnv(tb, CDSConfig{})
 	return env
 }
 
