@@ -23,10 +23,14 @@ func (s *Server) auditRoutes() []route {
 func (s *Server) writeAudit(ctx context.Context, ri *reqInfo, method, bodyHash string, status int, latency time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	keyID, role := ri.failedKeyID, galen.Role("") // refused: no role
+	if ri.key != nil {
+		keyID, role = ri.key.ID, ri.key.Role
+	}
 	e := &galen.AuditEvent{
 		Time:         time.Now().UTC(),
-		KeyID:        ri.key.ID,
-		Role:         ri.key.Role,
+		KeyID:        keyID,
+		Role:         role,
 		Method:       method,
 		Route:        ri.route.Pattern,
 		Model:        ri.model,

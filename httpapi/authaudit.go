@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/galenhealth/galen"
 )
 
 // maxAuditedAuthFailures bounds the failed authentications written to the
@@ -43,36 +41,14 @@ func (l *authFailureLimiter) allow(now time.Time) bool {
 }
 
 // auditAuthFailure records a request refused with 401 on a route that
-// needs a key: which key (its id when it was revoked; "-" without one,
-// "-unknown-" for a key or token that matches none), the route and the
-// status, never the secret. It does not change the answer: the caller
-// gets 401 whether or not the event is stored.
-func (s *Server) auditAuthFailure(ctx context.Context, ri *reqInfo, r *http.Request, latency time.Duration) {
+// needs a key, with the key id authenticate left in ri (the revoked key's
+// id, "-" without a key, "-unknown-" for a key or token that matches
+// none), never the secret. It does not change the answer: the caller gets
+// 401 whether or not the event is stored.
+func (s *Server) auditAuthFailure(ctx context.Context, ri *reqInfo, method string, latency time.Duration) {
 	if !s.authFailures.allow(time.Now()) {
 		s.metrics.authFailuresUnaudited.Inc()
 		return
 	}
-	keyID := ri.failedKeyID
-	if keyID == "" {
-		keyID = auditUnknownKey
-		if r.Header.Get("Authorization") == "" {
-			keyID = auditNoKey
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	e := &galen.AuditEvent{
-		Time:      time.Now().UTC(),
-		KeyID:     keyID,
-		Method:    r.Method,
-		Route:     ri.route.Pattern,
-		Model:     ri.model,
-		Status:    http.StatusUnauthorized,
-		LatencyMS: float64(latency.Microseconds()) / 1000,
-		Client:    ri.client,
-	}
-	if err := s.store.CreateAuditEvent(ctx, e); err != nil {
-		s.metrics.auditFailures.Inc()
-		s.logger.Error("audit write failed", "request_id", ri.id, "route", ri.route.Pattern, "err", err)
-	}
+	_ = s.writeAudit(ctx, ri, method, "", http.StatusUnauthorized, latency)
 }

@@ -82,8 +82,8 @@ type reqInfo struct {
 	id    string
 	route *route
 	key   *galen.APIKey // nil until authenticated
-	// failedKeyID is the id of a key refused as revoked, for the audit
-	// event of the failure.
+	// failedKeyID names the key of a refused request for its audit event:
+	// a revoked key's id, auditNoKey or auditUnknownKey.
 	failedKeyID string
 	client      string // the peer's IP, for the audit log
 	model       string // for the audit log; defaults to the {name} path value
@@ -196,7 +196,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				}
 			}
 			if len(rt.Roles) > 0 && ri.key == nil && sw.status == http.StatusUnauthorized {
-				s.auditAuthFailure(r.Context(), ri, r, time.Since(start))
+				s.auditAuthFailure(r.Context(), ri, r.Method, time.Since(start))
 			}
 			if !rt.Audit && ri.key != nil && sw.status == http.StatusForbidden {
 				// A key used beyond its role is audited on every route;
@@ -242,8 +242,13 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 	h := r.Header.Get("Authorization")
 	const scheme = "Bearer " // case-insensitive (RFC 9110 section 11.1)
 	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) || strings.TrimSpace(h[len(scheme):]) == "" {
+		ri.failedKeyID = auditNoKey
+		if h != "" {
+			ri.failedKeyID = auditUnknownKey // another scheme, or an empty key
+		}
 		return galen.Errorf(galen.EUNAUTHORIZED, "missing API key: send Authorization: Bearer <key>")
 	}
+	ri.failedKeyID = auditUnknownKey // until a key is found
 	token := strings.TrimSpace(h[len(scheme):])
 	var k *galen.APIKey
 	var err error
