@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -11,13 +10,13 @@ import (
 // maxDepth bounds nesting, as encoding/json does.
 const maxDepth = 10000
 
-// jsonParser builds the same tree as encoding/json decoding into an any
-// with UseNumber (objects as map[string]any, arrays as []any, numbers as
-// json.Number, strings with invalid UTF-8 and lone surrogates replaced by
-// U+FFFD, the last of duplicate keys winning). FuzzParseJSON checks it
-// against encoding/json. The decoder does not build this tree: treeParser
-// (tree.go) reuses the scanning here to parse into flat nodes, and the
-// tree is the reference that FuzzDecodeDifferential checks it against.
+// jsonParser scans JSON with the rules and error messages of
+// encoding/json: keys, strings (invalid UTF-8 and lone surrogates become
+// U+FFFD), numbers and literals. treeParser (tree.go) parses documents
+// with it into flat nodes. The map tree it used to build, which the old
+// decoder read, is now test code (jsontree_test.go): FuzzParseJSON checks
+// it against encoding/json, and FuzzDecodeDifferential the decoder against
+// the old one.
 type jsonParser struct {
 	data  []byte
 	pos   int
@@ -37,21 +36,6 @@ func (p *jsonParser) fail(format string, args ...any) error {
 	return &syntaxError{msg: fmt.Sprintf(format, args...), offset: p.pos}
 }
 
-// parseTree parses one JSON value that must fill data but for whitespace.
-func parseTree(data []byte) (any, error) {
-	p := &jsonParser{data: data}
-	p.space()
-	v, err := p.value()
-	if err != nil {
-		return nil, err
-	}
-	p.space()
-	if p.pos < len(p.data) {
-		return nil, p.fail("unexpected data after the document")
-	}
-	return v, nil
-}
-
 func (p *jsonParser) space() {
 	for p.pos < len(p.data) {
 		switch p.data[p.pos] {
@@ -60,30 +44,6 @@ func (p *jsonParser) space() {
 		default:
 			return
 		}
-	}
-}
-
-func (p *jsonParser) value() (any, error) {
-	if p.pos >= len(p.data) {
-		return nil, p.fail("unexpected end of input")
-	}
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		return p.object()
-	case c == '[':
-		return p.array()
-	case c == '"':
-		return p.string()
-	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
-	case c == 't':
-		return true, p.literal("true")
-	case c == 'f':
-		return false, p.literal("false")
-	case c == 'n':
-		return nil, p.literal("null")
-	default:
-		return nil, p.fail("invalid character %s looking for the beginning of a value", quoteChar(c))
 	}
 }
 
@@ -117,105 +77,6 @@ func (p *jsonParser) enter() error {
 		return p.fail("exceeded max depth")
 	}
 	return nil
-}
-
-func (p *jsonParser) object() (any, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	p.pos++ // {
-	m := map[string]any{}
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-		p.depth--
-		return m, nil
-	}
-	for {
-		p.space()
-		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end of input in an object")
-		}
-		if p.data[p.pos] != '"' {
-			return nil, p.fail("invalid character %s looking for the beginning of an object key string", quoteChar(p.data[p.pos]))
-		}
-		k, err := p.key()
-		if err != nil {
-			return nil, err
-		}
-		p.space()
-		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end of input after an object key")
-		}
-		if p.data[p.pos] != ':' {
-			return nil, p.fail("invalid character %s after object key", quoteChar(p.data[p.pos]))
-		}
-		p.pos++
-		p.space()
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		m[k] = v
-		p.space()
-		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end of input in an object")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			p.depth--
-			return m, nil
-		default:
-			return nil, p.fail("invalid character %s after object key:value pair", quoteChar(p.data[p.pos]))
-		}
-	}
-}
-
-func (p *jsonParser) array() (any, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	p.pos++ // [
-	a := []any{}
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == ']' {
-		p.pos++
-		p.depth--
-		return a, nil
-	}
-	for {
-		p.space()
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		a = append(a, v)
-		p.space()
-		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end of input in an array")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			p.depth--
-			return a, nil
-		default:
-			return nil, p.fail("invalid character %s after array element", quoteChar(p.data[p.pos]))
-		}
-	}
-}
-
-func (p *jsonParser) number() (any, error) {
-	start := p.pos
-	if err := p.scanNumber(); err != nil {
-		return nil, err
-	}
-	return json.Number(p.data[start:p.pos]), nil
 }
 
 // scanNumber moves past a JSON number, checking its syntax.
@@ -268,18 +129,10 @@ func (p *jsonParser) badNumber() error {
 // key parses an object key. Keys repeat across resources (code, system,
 // valueQuantity...), so plain ones are looked up before being copied.
 func (p *jsonParser) key() (string, error) {
-	start := p.pos + 1
-	for i := start; i < len(p.data) && i-start <= 64; i++ {
-		c := p.data[i]
-		if c == '"' {
-			if k, ok := p.keys[string(p.data[start:i])]; ok {
-				p.pos = i + 1
-				return k, nil
-			}
-			break
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
+	if end := p.plainKeyEnd(); end >= 0 {
+		if k, ok := p.keys[string(p.data[p.pos+1:end])]; ok {
+			p.pos = end + 1
+			return k, nil
 		}
 	}
 	v, err := p.string()
@@ -294,6 +147,24 @@ func (p *jsonParser) key() (string, error) {
 		p.keys[k] = k
 	}
 	return k, nil
+}
+
+// plainKeyEnd returns the index of the quote that closes the key whose
+// opening quote is at p.pos, if the key is at most 64 bytes of ASCII
+// without escapes or control characters (so its bytes are its name), and
+// -1 otherwise.
+func (p *jsonParser) plainKeyEnd() int {
+	start := p.pos + 1
+	for i := start; i < len(p.data) && i-start <= 64; i++ {
+		c := p.data[i]
+		if c == '"' {
+			return i
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return -1
+		}
+	}
+	return -1
 }
 
 // string parses a JSON string; the fast path copies it once.

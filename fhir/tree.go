@@ -256,18 +256,10 @@ func (p *treeParser) string(i int) error {
 // knownKey parses an object key and returns its keyID; the element names
 // this package knows take no allocation.
 func (p *treeParser) knownKey() (int32, error) {
-	start := p.pos + 1
-	for i := start; i < len(p.data) && i-start <= 64; i++ {
-		c := p.data[i]
-		if c == '"' {
-			if id, ok := knownKeys[string(p.data[start:i])]; ok {
-				p.pos = i + 1
-				return id, nil
-			}
-			break
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
+	if end := p.plainKeyEnd(); end >= 0 {
+		if id, ok := knownKeys[string(p.data[p.pos+1:end])]; ok {
+			p.pos = end + 1
+			return id, nil
 		}
 	}
 	k, err := p.key()
