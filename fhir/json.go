@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/galenhealth/galen/internal/jsonscan"
 )
 
 // maxDepth bounds nesting, as encoding/json does.
@@ -79,42 +81,14 @@ func (p *jsonParser) enter() error {
 	return nil
 }
 
-// scanNumber moves past a JSON number, checking its syntax.
+// scanNumber moves past a JSON number, checking its syntax; at a syntax
+// error it stops at the offending byte, as encoding/json reports it.
 func (p *jsonParser) scanNumber() error {
-	d := p.data
-	if d[p.pos] == '-' {
-		p.pos++
-	}
-	switch {
-	case p.pos < len(d) && d[p.pos] == '0':
-		p.pos++
-	case p.pos < len(d) && d[p.pos] >= '1' && d[p.pos] <= '9':
-		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
-			p.pos++
-		}
-	default:
+	s := jsonscan.Scanner{Data: p.data, Pos: p.pos}
+	_, ok := s.Number()
+	p.pos = s.Pos
+	if !ok {
 		return p.badNumber()
-	}
-	if p.pos < len(d) && d[p.pos] == '.' {
-		p.pos++
-		if p.pos >= len(d) || d[p.pos] < '0' || d[p.pos] > '9' {
-			return p.badNumber()
-		}
-		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
-			p.pos++
-		}
-	}
-	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
-			p.pos++
-		}
-		if p.pos >= len(d) || d[p.pos] < '0' || d[p.pos] > '9' {
-			return p.badNumber()
-		}
-		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
-			p.pos++
-		}
 	}
 	return nil
 }

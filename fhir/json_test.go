@@ -117,3 +117,33 @@ func FuzzDateChecks(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkDates(t, s) })
 }
+
+// TestNumberErrors pins the message and offset of malformed numbers (as
+// the parser gave them before scanNumber moved onto jsonscan).
+func TestNumberErrors(t *testing.T) {
+	tests := []struct {
+		in     string
+		offset int
+		msg    string
+	}{
+		{"-", 1, "unexpected end of input in a number"},
+		{"-x", 1, "invalid character 'x' in numeric literal"},
+		{"1.", 2, "unexpected end of input in a number"},
+		{"1.e", 2, "invalid character 'e' in numeric literal"},
+		{"1e", 2, "unexpected end of input in a number"},
+		{"1e+", 3, "unexpected end of input in a number"},
+		{"[1.]", 3, "invalid character ']' in numeric literal"},
+		{"[-]", 2, "invalid character ']' in numeric literal"},
+		{"[2e-x]", 4, "invalid character 'x' in numeric literal"},
+		{`{"a":-.5}`, 6, "invalid character '.' in numeric literal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := parseTree([]byte(tt.in))
+			got, ok := err.(*syntaxError)
+			if !ok || got.offset != tt.offset || got.msg != tt.msg {
+				t.Fatalf("parseTree(%q) = %v; want a syntax error at %d: %s", tt.in, err, tt.offset, tt.msg)
+			}
+		})
+	}
+}
