@@ -153,16 +153,7 @@ func sendCDS(tb testing.TB, method, url, token string, body []byte) (*http.Respo
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return resp, b
+	return send(tb, req)
 }
 
 func TestCDSClientJWT(t *testing.T) {

@@ -53,16 +53,7 @@ func (e *outcomeEnv) post(tb testing.TB, role galen.Role, path, contentType, acc
 		req.Header.Set("Accept", accept)
 	}
 	req.Header.Set("Authorization", "Bearer "+e.keys[role])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return resp, b
+	return send(tb, req)
 }
 
 // sampleStay is a plausible 48-hour stay: hourly vitals and urine, GCS every

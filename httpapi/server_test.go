@@ -114,6 +114,13 @@ func (e *testEnv) do(tb testing.TB, who, method, path, contentType string, body 
 	if who != "" {
 		req.Header.Set("Authorization", "Bearer "+e.keys[who])
 	}
+	return send(tb, req)
+}
+
+// send does req with the default client and returns the response with its
+// whole body.
+func send(tb testing.TB, req *http.Request) (*http.Response, []byte) {
+	tb.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
