@@ -318,6 +318,9 @@ func (m *Model) Risk(ctx context.Context, s *Stay) (float64, error) {
 	if s == nil {
 		return 0, galen.Errorf(galen.EINVALID, "outcome: no stay")
 	}
+	if err := CheckPopulation(s); err != nil {
+		return 0, err
+	}
 	c := clean(s, m.a.Config)
 	r, _, _, _ := m.scores(&c, false)
 	return r, nil
@@ -326,13 +329,17 @@ func (m *Model) Risk(ctx context.Context, s *Stay) (float64, error) {
 // Predict returns the calibrated risk of a stay, its band, whether it is
 // uncertain, the contribution of each observed variable and descriptor by
 // occlusion, and warnings about dropped input. It returns EINVALID for a nil
-// stay and ctx.Err() when cancelled. Safe for concurrent use.
+// stay, an EINVALID error wrapping ErrOutsidePopulation for a child (see
+// CheckPopulation) and ctx.Err() when cancelled. Safe for concurrent use.
 func (m *Model) Predict(ctx context.Context, s *Stay) (Prediction, error) {
 	if err := ctx.Err(); err != nil {
 		return Prediction{}, err
 	}
 	if s == nil {
 		return Prediction{}, galen.Errorf(galen.EINVALID, "outcome: no stay")
+	}
+	if err := CheckPopulation(s); err != nil {
+		return Prediction{}, err
 	}
 	c := clean(s, m.a.Config)
 	risk, rl, rg, contribs := m.scores(&c, true)

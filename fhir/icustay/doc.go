@@ -29,11 +29,11 @@
 //	| PaO2        | 2703-7  | 11556-8                        | mm[Hg]      | kPa            |
 //	| PaCO2       | 2019-8  | 11557-6                        | mm[Hg]      | kPa            |
 //	| pH          | 2744-1  | 11558-4                        | [pH]        |                |
-//	| HCO3        | 1963-8  | 1959-6, 1960-4                 | mmol/L      |                |
+//	| HCO3        | 1963-8  | 1959-6, 1960-4, 2028-9, 20565-8 | mmol/L     |                |
 //	| Lactate     | 2524-7  | 32693-4                        | mmol/L      | mg/dL          |
-//	| Glucose     | 2345-7  | 2339-0, 14749-6                | mg/dL       | mmol/L         |
-//	| BUN         | 3094-0  | 6299-2                         | mg/dL       | mmol/L         |
-//	| Creatinine  | 2160-0  | 14682-9                        | mg/dL       | umol/L         |
+//	| Glucose     | 2345-7  | 2339-0, 14749-6, 15074-8       | mg/dL       | mmol/L         |
+//	| BUN         | 3094-0  | 6299-2, 14937-7                | mg/dL       | mmol/L         |
+//	| Creatinine  | 2160-0  | 14682-9, 38483-4               | mg/dL       | umol/L         |
 //	| Na          | 2951-2  | 2947-0                         | mmol/L      |                |
 //	| K           | 2823-3  | 6298-4                         | mmol/L      |                |
 //	| Mg          | 19123-9 | 2601-3                         | mg/dL       | mmol/L, meq/L  |
@@ -45,12 +45,12 @@
 //	| ALT         | 1742-6  |                                | U/L         | ukat/L         |
 //	| AST         | 1920-8  | 30239-8                        | U/L         | ukat/L         |
 //	| Albumin     | 1751-7  |                                | g/dL        | g/L            |
-//	| Cholesterol | 2093-3  |                                | mg/dL       | mmol/L         |
+//	| Cholesterol | 2093-3  | 14647-2, 35200-5               | mg/dL       | mmol/L         |
 //	| TroponinI   | 10839-9 | 42757-5                        | ug/L        | ng/L           |
 //	| TroponinT   | 6598-7  |                                | ug/L        | ng/L           |
 //	| Urine       | 9187-6  |                                | mL          | L              |
 //	| Weight      | 29463-7 | 3141-9                         | kg          | [lb_av], g     |
-//	| Height      | 8302-2  |                                | cm          | [in_i], m      |
+//	| Height      | 8302-2  | 8306-3, 8308-9                 | cm          | [in_i], m      |
 //	| Age         | 30525-0 |                                | a           |                |
 //	| MechVent    | -       |                                | 1           |                |
 //	| ICUType     | -       |                                | 1           |                |
@@ -69,7 +69,20 @@
 // non-invasive (cuff) values, the usual case outside arterial lines; the
 // invasive codes map to SysABP, DiasABP and MAP. Blood pressure panels
 // (85354-9) are read through their components. SpO2 (59408-5) is not SaO2
-// and GCS components are not the total; both are reported, not read.
+// and GCS components are not the total; both are reported, not read. When
+// an Observation carries a code that is deliberately not read next to one
+// that is (US Core pulse oximetry: 2708-6 and 59408-5), it is not read.
+// Urine pH (2756-5), direct bilirubin (14629-0, 1968-7) and means of blood
+// pressures over a period (96608-5, 96609-3) are reported, not read.
+//
+// Total CO2 in serum or blood (2028-9, 20565-8; "CO2" of a chemistry panel)
+// is read as HCO3: it is bicarbonate plus about 1.2 mmol/L of dissolved CO2,
+// and the chemistry-panel value is what ICU records (and PhysioNet's
+// MIMIC-II source) call bicarbonate. Creatinine in blood (38483-4, which
+// Synthea writes) and in serum or plasma are the same measurement; so are
+// lying, standing and unspecified body height. Molar codes (15074-8 glucose,
+// 14937-7 urea nitrogen, 14647-2 and 35200-5 cholesterol) are converted by
+// their unit like the mass codes.
 // MechVent and ICUType have no LOINC code: send them with code system
 // PhysioNetSystem (MechVent as valueBoolean true or 1, ICUType 1 coronary
 // care, 2 cardiac surgery recovery, 3 medical, 4 surgical).
