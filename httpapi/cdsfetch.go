@@ -326,7 +326,9 @@ func netReason(ctx context.Context, err error) string {
 func (s *Server) missingPrefetch(ctx context.Context, req *cdshooks.Request, svc cdshooks.Service, keys ...string) error {
 	var missing []string
 	for _, k := range keys {
-		if req.PrefetchData(k) == nil {
+		// A key sent as null means the client has no such data: nothing
+		// to fetch. Only an absent key is missing.
+		if _, sent := req.Prefetch[k]; !sent {
 			missing = append(missing, k)
 		}
 	}

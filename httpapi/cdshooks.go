@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -175,7 +176,7 @@ func icuMortalityService() cdshooks.Service {
 }
 
 func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cdshooks.Response, error) {
-	if req.PrefetchData("observations") == nil {
+	if _, sent := req.Prefetch["observations"]; !sent {
 		// The Patient is optional while the Observations are prefetched;
 		// when they are fetched, the Patient comes too if it is missing.
 		if err := s.missingPrefetch(r.Context(), req, icuMortalityService(), "observations", "patient"); err != nil {
@@ -183,6 +184,11 @@ func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cd
 		}
 	}
 	obs := req.PrefetchData("observations")
+	if obs == nil {
+		// CDS Hooks: a key the client has no data for is null. That is
+		// an answer ("no data"), the same as an empty searchset.
+		obs = json.RawMessage(`{"resourceType":"Bundle","type":"searchset","total":0}`)
+	}
 	bundle, err := fhir.DecodeBundle(obs)
 	if err != nil {
 		return nil, prefixIssues(err, "prefetch.observations.")

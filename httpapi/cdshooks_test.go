@@ -96,7 +96,7 @@ func TestCDSICUMortality(t *testing.T) {
 		{"no usable observations", galen.RoleClinician, "application/json", hookRequest(t, map[string]any{"patient": patient, "observations": unknownOnly}, ""), 200, "not estimated", []string{"LOINC 1234-5"}},
 		{"only a patient in the search bundle", galen.RoleClinician, "application/json", hookRequest(t, map[string]any{"observations": sparse}, ""), 200, "not estimated", nil},
 		{"no prefetch, no FHIR server", galen.RoleClinician, "application/json", hookRequest(t, nil, ""), 412, "", []string{"no fhirServer"}},
-		{"null prefetch", galen.RoleClinician, "application/json", hookRequest(t, map[string]any{"patient": patient, "observations": nil}, ""), 412, "", nil},
+		{"null prefetch is no data", galen.RoleClinician, "application/json", hookRequest(t, map[string]any{"patient": patient, "observations": nil}, ""), 200, "not estimated", nil},
 		{"no prefetch, FHIR server", galen.RoleClinician, "application/json", hookRequest(t, nil, "https://fhir.example.org/r4"), 412, "", []string{"does not fetch"}},
 		{"invalid prefetched FHIR", galen.RoleClinician, "application/json", hookRequest(t, map[string]any{"observations": map[string]any{"resourceType": "Bundle"}}, ""), 400, "",
 			[]string{"prefetch.observations.Bundle.type"}},
