@@ -151,16 +151,8 @@ const icuMortalityID = "icu-mortality-risk"
 // a patient-view hook with the Patient and the LOINC-coded Observations as
 // prefetch.
 func icuMortalityService() cdshooks.Service {
-	var codes []string
-	for _, c := range icustay.Codes {
-		if c.LOINC != "" && c.Variable != "Age" {
-			codes = append(codes, fhir.SystemLOINC+"|"+c.LOINC)
-		}
-	}
-	// Cuff blood pressure is often coded generically or as a panel.
-	for _, c := range []string{"8480-6", "8462-4", "8478-0", "85354-9"} {
-		codes = append(codes, fhir.SystemLOINC+"|"+c)
-	}
+	// Every code the LOINC map reads, so that template and map cannot drift.
+	codes := icustay.PrefetchCodes()
 	return cdshooks.Service{
 		Hook:  cdshooks.HookPatientView,
 		ID:    icuMortalityID,

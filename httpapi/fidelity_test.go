@@ -5,13 +5,21 @@ package httpapi
 
 import (
 	"encoding/json"
+	"maps"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/cdshooks"
+	"github.com/galenhealth/galen/fhir"
+	"github.com/galenhealth/galen/fhir/icustay"
 )
 
 // fhirExample reads one document of ../shared/data/fhir-examples, found by
@@ -128,5 +136,89 @@ func TestCDSNullPrefetchRealData(t *testing.T) {
 		"us-core/observation-serum-sodium.json", "us-core/observation-cbc-hematocrit.json", "us-core/observation-cbc-leukocytes.json")})
 	if st != 200 || !strings.HasPrefix(c.Summary, "ICU mortality risk ") || strings.Contains(c.Summary, "not estimated") {
 		t.Errorf("labs with a null patient: %d %s", st, b)
+	}
+}
+
+// TestPrefetchTemplateRealData (issue 17, item 4): the observations prefetch
+// template asks for exactly the codes the LOINC map reads, and an EHR that
+// follows it for a Synthea patient sends everything the model would use
+// from the patient's whole record.
+func TestPrefetchTemplateRealData(t *testing.T) {
+	env := newOutcomeEnv(t)
+	req, _ := http.NewRequest("GET", env.url+"/cds-services", nil)
+	req.Header.Set("Authorization", "Bearer "+env.keys[galen.RoleClinician])
+	resp, b := send(t, req)
+	var d cdshooks.Discovery
+	if err := json.Unmarshal(b, &d); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("discovery: %d %s", resp.StatusCode, b)
+	}
+	var tmpl string
+	for _, s := range d.Services {
+		if s.ID == icuMortalityID {
+			tmpl = s.Prefetch["observations"]
+		}
+	}
+	q, err := url.ParseQuery(tmpl[strings.IndexByte(tmpl, '?')+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := map[string]bool{}
+	for _, c := range strings.Split(q.Get("code"), ",") {
+		asked[c] = true
+	}
+	want := map[string]bool{}
+	for _, c := range icustay.PrefetchCodes() {
+		want[c] = true
+	}
+	if !maps.Equal(asked, want) {
+		t.Errorf("template codes %v\nwant the map's %v", slices.Sorted(maps.Keys(asked)), slices.Sorted(maps.Keys(want)))
+	}
+	for _, rel := range []string{"synthea-r4/Adolph_Smith_0c6b1f3d-edb2-422b-a0af-a262fb90ed07.json", "synthea-r4/Abdul_Koepp_e925b0f3-8006-43f6-aa31-94bd215e55e7.json"} {
+		t.Run(rel[11:25], func(t *testing.T) {
+			var full map[string]any
+			if err := json.Unmarshal(fhirExample(t, rel), &full); err != nil {
+				t.Fatal(err)
+			}
+			// What the EHR returns for the template: the Patient, and the
+			// Observations whose code is asked for.
+			var kept []any
+			for _, e := range full["entry"].([]any) {
+				r := e.(map[string]any)["resource"].(map[string]any)
+				if r["resourceType"] == "Patient" {
+					kept = append(kept, e)
+					continue
+				}
+				if r["resourceType"] != "Observation" {
+					continue
+				}
+				for _, c := range r["code"].(map[string]any)["coding"].([]any) {
+					cm := c.(map[string]any)
+					if asked[cm["system"].(string)+"|"+cm["code"].(string)] {
+						kept = append(kept, e)
+						break
+					}
+				}
+			}
+			filtered := map[string]any{"resourceType": "Bundle", "type": "collection", "entry": kept}
+			convert := func(v any, adm time.Time) *icustay.Result {
+				raw, _ := json.Marshal(v)
+				bb, err := fhir.DecodeBundle(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := icustay.FromBundle(bb, icustay.Options{Admission: adm})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			all := convert(full, time.Time{})
+			got := convert(filtered, all.Admission)
+			if !reflect.DeepEqual(got.Stay, all.Stay) {
+				t.Errorf("following the template: %d observations, descriptors %v; the whole record: %d, %v",
+					len(got.Stay.Observations), got.Stay.Descriptors, len(all.Stay.Observations), all.Stay.Descriptors)
+			}
+			t.Logf("%d observations through the template", len(got.Stay.Observations))
+		})
 	}
 }

@@ -435,3 +435,43 @@ func BenchmarkDecodeAndConvert(b *testing.B) {
 		}
 	}
 }
+
+// TestPrefetchCodes (issue 17, item 4): the prefetch codes are exactly the
+// codes the map reads, the panels and the PhysioNet codes, so a template
+// built from them cannot leave one out.
+func TestPrefetchCodes(t *testing.T) {
+	got := map[string]bool{}
+	for _, c := range icustay.PrefetchCodes() {
+		if got[c] {
+			t.Errorf("%s twice", c)
+		}
+		got[c] = true
+	}
+	want := map[string]bool{}
+	for _, c := range icustay.Codes {
+		if c.LOINC == "" {
+			want[icustay.PhysioNetSystem+"|"+c.Variable] = true
+		}
+		for _, code := range append([]string{c.LOINC}, c.Aliases...) {
+			if code != "" {
+				want[fhir.SystemLOINC+"|"+code] = true
+			}
+		}
+	}
+	// Hand-picked codes that real EHR data uses and the issue names.
+	for _, code := range []string{"2339-0", "6299-2", "2947-0", "6298-4", "20570-8", "8331-1", "55284-4", "85354-9", "38483-4", "2028-9", "15074-8"} {
+		want[fhir.SystemLOINC+"|"+code] = true
+	}
+	if !reflect.DeepEqual(got, want) {
+		for c := range want {
+			if !got[c] {
+				t.Errorf("prefetch codes lack %s", c)
+			}
+		}
+		for c := range got {
+			if !want[c] {
+				t.Errorf("prefetch codes have %s, which the map does not read", c)
+			}
+		}
+	}
+}

@@ -116,6 +116,32 @@ var Codes = []Code{
 	{"ICUType", "", "", "1", nil, []unit{unitless}},
 }
 
+// Panels are the LOINC panels read through their components (blood
+// pressure: 85354-9 and Synthea's 55284-4).
+var Panels = []string{"85354-9", "55284-4"}
+
+// PrefetchCodes returns every code FromBundle reads as "system|code" tokens
+// for a FHIR search: each variable's LOINC code and aliases, the panels read
+// through their components, and the PhysioNetSystem codes of MechVent and
+// ICUType. Prefetch templates are built from it, so they cannot leave out a
+// code the map reads.
+func PrefetchCodes() []string {
+	var out []string
+	for _, c := range Codes {
+		if c.LOINC == "" {
+			out = append(out, PhysioNetSystem+"|"+c.Variable)
+			continue
+		}
+		for _, code := range append([]string{c.LOINC}, c.Aliases...) {
+			out = append(out, fhir.SystemLOINC+"|"+code)
+		}
+	}
+	for _, p := range Panels {
+		out = append(out, fhir.SystemLOINC+"|"+p)
+	}
+	return out
+}
+
 // hints explain LOINC codes that look related but are deliberately not read.
 var hints = map[string]string{
 	"59408-5": "SpO2 by pulse oximetry is not arterial SaO2 (2708-6)",
