@@ -65,7 +65,7 @@ func cdsProblems(w http.ResponseWriter, err error) error {
 	}
 	ps := make([]Problem, len(ce.Problems))
 	for i, p := range ce.Problems {
-		ps[i] = Problem(p)
+		ps[i] = Problem{Path: p.Path, Message: p.Message}
 	}
 	return writeJSON(w, http.StatusBadRequest, problemsBody(ps))
 }
@@ -217,6 +217,16 @@ func (s *Server) answerICUMortality(r *http.Request, req *cdshooks.Request) (*cd
 		}}}, nil
 	}
 	pred, v, err := s.predictOutcome(r, "", "", conv.Stay)
+	if errors.Is(err, outcome.ErrOutsidePopulation) {
+		return &cdshooks.Response{Cards: []cdshooks.Card{{
+			UUID:      newUUID(),
+			Summary:   fmt.Sprintf("ICU mortality risk not estimated: the model is for adults (%d and older)", outcome.MinAge),
+			Indicator: cdshooks.IndicatorInfo,
+			Source:    cdshooks.Source{Label: "Galen ICU mortality model"},
+			Detail: fmt.Sprintf("The patient is younger than %d: outside the model's intended population. It was trained on adult ICU stays "+
+				"(PhysioNet/CinC 2012) and gives no risk for children, whose normal vital signs differ.", outcome.MinAge),
+		}}}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -222,3 +222,90 @@ func TestPrefetchTemplateRealData(t *testing.T) {
 		})
 	}
 }
+
+// TestProblemSeverityRealData (issue 17, item 7): plain-JSON problems
+// carry a severity as OperationOutcome issues do, and the error headline
+// names the error, not a warning listed before it.
+func TestProblemSeverityRealData(t *testing.T) {
+	env := newOutcomeEnv(t)
+	tests := []struct {
+		name      string
+		body      json.RawMessage
+		query     string
+		headline  string // the error the headline must name
+		warnings  int    // at least this many warnings
+		notInHead string // a warning's text the headline must not quote
+	}{
+		// A BMI (39156-5) is not read: a warning, then the error.
+		{"HL7 BMI example", json.RawMessage(`{"resourceType":"Bundle","type":"collection","entry":[{"resource":` +
+			string(fhirExample(t, "hl7-r4/observation-example-bmi.json")) + `}]}`), "", "no usable time-series Observation", 1, "39156-5"},
+		// Synthea's whole record with an admission five years early: pain
+		// scores (72514-3) and BMIs are warnings, the window is the error.
+		{"Synthea record, admission years early", fhirExample(t, "synthea-r4/Abdul_Koepp_e925b0f3-8006-43f6-aa31-94bd215e55e7.json"),
+			"?admission=2006-01-01T00:00:00Z", "no value falls in the model's window", 10, "72514-3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := env.post(t, galen.RoleClinician, "/v1/outcome/predict"+tt.query, "application/fhir+json", "application/json", tt.body)
+			if resp.StatusCode != 400 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			var e struct {
+				Error    string
+				Problems []map[string]string
+			}
+			if err := json.Unmarshal(b, &e); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(e.Error, tt.headline) || strings.Contains(e.Error, tt.notInHead) {
+				t.Errorf("headline %q, want the error %q", e.Error, tt.headline)
+			}
+			errs, warns := 0, 0
+			for _, p := range e.Problems {
+				switch p["severity"] {
+				case "error":
+					errs++
+					if !strings.Contains(p["message"], tt.headline) {
+						t.Errorf("error %q is not the one in the headline", p["message"])
+					}
+				case "warning":
+					warns++
+				default:
+					t.Errorf("problem %v without a severity", p)
+				}
+			}
+			if errs != 1 || warns < tt.warnings {
+				t.Errorf("%d errors, %d warnings; want 1 and at least %d", errs, warns, tt.warnings)
+			}
+			if !strings.HasPrefix(e.Error, "1 error in the request (and ") {
+				t.Errorf("headline %q does not count the error apart from the warnings", e.Error)
+			}
+		})
+	}
+}
+
+// TestChildRealDataHTTP (issue 17, item 8): US Core's Amy Shaw at 12 (vital
+// signs of 1999-07-02) gets no risk: 400 on the predict route and an info
+// card on the CDS service, both saying "outside the intended population".
+func TestChildRealDataHTTP(t *testing.T) {
+	env := newOutcomeEnv(t)
+	vitals := []string{"us-core/heart-rate.json", "us-core/respiratory-rate.json", "us-core/temperature.json", "us-core/blood-pressure.json", "us-core/weight.json"}
+	var es []string
+	for _, r := range append([]string{"us-core/patient-example.json"}, vitals...) {
+		es = append(es, `{"resource":`+string(fhirExample(t, r))+`}`)
+	}
+	bundle := []byte(`{"resourceType":"Bundle","type":"collection","entry":[` + strings.Join(es, ",") + `]}`)
+	resp, b := env.post(t, galen.RoleClinician, "/v1/outcome/predict", "application/fhir+json", "application/json", bundle)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "outside the model's intended population") || strings.Contains(string(b), "impossible") {
+		t.Errorf("predict: %d %s", resp.StatusCode, b)
+	}
+	resp, b = env.post(t, galen.RoleClinician, "/cds-services/icu-mortality-risk", "application/json", "",
+		hookFor(t, map[string]any{"patient": fhirExample(t, "us-core/patient-example.json"), "observations": searchset(t, vitals...)}))
+	var r cdshooks.Response
+	if resp.StatusCode != 200 || json.Unmarshal(b, &r) != nil || len(r.Cards) != 1 || r.Validate() != nil {
+		t.Fatalf("cds: %d %s", resp.StatusCode, b)
+	}
+	if c := r.Cards[0]; c.Indicator != cdshooks.IndicatorInfo || !strings.Contains(c.Summary, "not estimated") || !strings.Contains(c.Detail, "outside the model's intended population") {
+		t.Errorf("card %+v", c)
+	}
+}

@@ -45,10 +45,22 @@ func (s *Server) outcomeRoutes() []route {
 	}
 }
 
-// Problem is one thing wrong with a request body, at a JSON path.
+// Problem is one thing wrong with a request body, at a JSON path, with a
+// severity as in a FHIR OperationOutcome: "error" (the request cannot be
+// answered; the default) or "warning" (input left out, reported alongside).
 type Problem struct {
-	Path    string `json:"path,omitempty"`
-	Message string `json:"message"`
+	Path     string `json:"path,omitempty"`
+	Message  string `json:"message"`
+	Severity string `json:"severity"`
+}
+
+// MarshalJSON writes the problem with its severity, "error" when unset.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	if p.Severity == "" {
+		p.Severity = fhir.SeverityError
+	}
+	return json.Marshal(plain(p))
 }
 
 // ProblemsError is the 4xx body that lists every problem of a request.
@@ -57,15 +69,40 @@ type ProblemsError struct {
 	Problems []Problem `json:"problems"`
 }
 
+// problemsBody makes the 4xx body of a request's problems. The headline
+// names the first error (not a warning that came before it), and counts the
+// warnings beside it.
 func problemsBody(ps []Problem) ProblemsError {
+	first, errs := -1, 0
+	for i, p := range ps {
+		if p.Severity == "" || p.Severity == fhir.SeverityError || p.Severity == fhir.SeverityFatal {
+			errs++
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if first < 0 { // only warnings: name the first
+		first = 0
+	}
 	msg := fmt.Sprintf("%d problems in the request", len(ps))
-	if len(ps) == 1 {
+	switch {
+	case len(ps) == 1:
 		msg = "1 problem in the request"
+	case errs < len(ps) && errs == 1:
+		msg = fmt.Sprintf("1 error in the request (and %d warnings)", len(ps)-1)
+	case errs < len(ps):
+		msg = fmt.Sprintf("%d errors in the request (and %d warnings)", errs, len(ps)-errs)
 	}
 	if len(ps) > 0 {
-		msg += ": " + ps[0].Path + ": " + ps[0].Message
-		if ps[0].Path == "" {
-			msg = ps[0].Message
+		p := ps[first]
+		switch {
+		case p.Path == "" && len(ps) == 1:
+			msg = p.Message
+		case p.Path == "":
+			msg += ": " + p.Message
+		default:
+			msg += ": " + p.Path + ": " + p.Message
 		}
 	}
 	return ProblemsError{Error: msg, Problems: ps}
@@ -82,7 +119,11 @@ func writeFHIR(w http.ResponseWriter, status int, r fhir.Resource) error {
 func fhirIssuesFrom(ps []Problem, code string) []fhir.Issue {
 	out := make([]fhir.Issue, len(ps))
 	for i, p := range ps {
-		out[i] = fhir.Issue{Severity: fhir.SeverityError, Code: code, Path: p.Path, Message: p.Message}
+		sev := p.Severity
+		if sev == "" {
+			sev = fhir.SeverityError
+		}
+		out[i] = fhir.Issue{Severity: sev, Code: code, Path: p.Path, Message: p.Message}
 	}
 	return out
 }
@@ -90,7 +131,7 @@ func fhirIssuesFrom(ps []Problem, code string) []fhir.Issue {
 func problemsFrom(is []fhir.Issue) []Problem {
 	out := make([]Problem, 0, len(is))
 	for _, i := range is {
-		out = append(out, Problem{Path: i.Path, Message: i.Message})
+		out = append(out, Problem{Path: i.Path, Message: i.Message, Severity: i.Severity})
 	}
 	return out
 }
