@@ -154,7 +154,7 @@ func TestPrefetchTemplateRealData(t *testing.T) {
 	}
 	var tmpl string
 	for _, s := range d.Services {
-		if s.ID == icuMortalityID {
+		if s.ID == cdshooks.ICUMortalityID {
 			tmpl = s.Prefetch["observations"]
 		}
 	}
