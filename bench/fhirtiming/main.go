@@ -10,15 +10,18 @@
 // Scenarios:
 //
 //   - timed: every value with its time (the round trip itself)
+//
 //   - labs-date-only: laboratory values with a date-only effectiveDateTime,
 //     vitals timed; admission given (the date-only rule places admission-day
 //     labs at admission and leaves later days out)
+//
 //   - all-date-only: every value date-only, no admission given (the earliest
 //     date is the admission day)
+//
 //   - labs-issued: laboratory values without effective[x], with issued one
 //     hour after the measurement (a typical turnaround)
 //
-//	go run ./bench/fhirtiming [-records set-a.tar.gz] [-outcomes Outcomes-a.txt] [-clock 08:00,20:00]
+//     go run ./bench/fhirtiming [-records set-a.tar.gz] [-outcomes Outcomes-a.txt] [-clock 08:00,20:00]
 package main
 
 import (
