@@ -250,6 +250,8 @@ func TestLoaderInfer(t *testing.T) {
 		{"wrong dtype", []galen.Tensor{{Name: InputValues, Datatype: galen.DatatypeINT32, Shape: in[0].Shape}, in[1]}},
 		{"unknown input", append(in[:2:2], galen.Tensor{Name: "delta", Datatype: galen.DatatypeFP32, Shape: []int64{1}})},
 		{"nan", []galen.Tensor{{Name: InputValues, Datatype: galen.DatatypeFP32, Shape: in[0].Shape, Floats: append([]float64{math.NaN()}, vals[1:]...)}, in[1]}},
+		// Issue 17: a child (age 7 in the second row) is outside the intended population.
+		{"child", []galen.Tensor{in[0], in[1], {Name: InputDescriptors, Datatype: galen.DatatypeFP32, Shape: []int64{2, 5}, Floats: []float64{80, 1, -1, 3, -1, 7, 0, -1, 2, -1}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
