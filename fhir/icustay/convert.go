@@ -72,7 +72,6 @@ type converter struct {
 	opt     Options
 	issues  []fhir.Issue
 	points  []point
-	basis   []string // ids of the observations used
 	patient *fhir.Patient
 	patPath string
 	ignored map[string]int // resource types ignored, with counts

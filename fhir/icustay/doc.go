@@ -90,12 +90,21 @@
 // # Times and descriptors
 //
 // Minutes are counted from Options.Admission or, when it is zero, from the
-// earliest usable observation; earlier observations are left out. Gender
-// comes from Patient.gender, age from Patient.birthDate at admission (or an
-// Age observation), height, weight and ICU type from observations. As in
-// the PhysioNet files, a weight at minute 0 is the admission descriptor and
-// later ones form the time series; without one, the first weight is both.
-// BundleFromStay goes the other way, for tests and load generators. The
-// outcome model itself drops values outside
-// physiological ranges and outside its 48-hour window, with warnings.
+// earliest observation with a time of day (with none, the earliest date at
+// 00:00 UTC is the admission day). Only values from admission to
+// Options.Window after it (DefaultWindow, the model's 48 hours) are read,
+// descriptors included: a height from years before or a weight from a later
+// encounter is left out, and a Bundle with no time-series value in the
+// window is an error that says so. A date-only effective[x] counts at
+// admission when it is the admission's calendar day and is left out on any
+// other day (its place in the window is unknown); an Observation without
+// effective[x] is read at its issued time. Each is reported as a warning.
+// Gender comes from Patient.gender, age from Patient.birthDate at
+// admission (or an Age observation), height, weight and ICU type from
+// observations. As in the PhysioNet files, a weight at minute 0 is the
+// admission descriptor and later ones form the time series; without one,
+// the first weight is both. Values outside the model's physiological
+// ranges (outcome.Plausible) are left out here, so that Result.Basis lists
+// exactly the observations the model reads. BundleFromStay goes the other
+// way, for tests and load generators.
 package icustay
