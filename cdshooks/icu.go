@@ -123,6 +123,10 @@ func (m ICUModel) answer(ctx context.Context, req *Request, fetch *Fetcher) (*Re
 		return nil, err
 	}
 	var warnings []string
+	if conv.Uncertain != "" { // first, so the card's notes show it
+		pred.Uncertain = true
+		warnings = append(warnings, conv.Uncertain)
+	}
 	for _, i := range conv.Issues {
 		warnings = append(warnings, i.Message)
 	}

@@ -137,6 +137,10 @@ func TestCDSNullPrefetchRealData(t *testing.T) {
 	if st != 200 || !strings.HasPrefix(c.Summary, "ICU mortality risk ") || strings.Contains(c.Summary, "not estimated") {
 		t.Errorf("labs with a null patient: %d %s", st, b)
 	}
+	// All of them date-only: one time point, so the risk is uncertain.
+	if !strings.Contains(c.Summary, "uncertain") || !strings.Contains(c.Detail, "no value has a time of day") {
+		t.Errorf("date-only labs not marked uncertain: %+v", c)
+	}
 }
 
 // TestPrefetchTemplateRealData (issue 17, item 4): the observations prefetch

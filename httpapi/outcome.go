@@ -139,6 +139,10 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return s.answerError(w, r, wantFHIR, err)
 	}
+	if res != nil && res.Uncertain != "" {
+		pred.Uncertain = true
+		pred.Warnings = append(pred.Warnings, res.Uncertain)
+	}
 	warnings = append(warnings, pred.Warnings...)
 	if wantFHIR {
 		return writeFHIR(w, http.StatusOK, icustay.RiskAssessment(pred, v, res, warnings, time.Now()))

@@ -45,6 +45,11 @@ type Result struct {
 	// Issues are the warnings about input that was not used, each with the
 	// path of the element concerned.
 	Issues []fhir.Issue
+	// Uncertain, when not "", says why a risk from this stay should be
+	// marked uncertain whatever the model says: no value the model reads
+	// has a time of day, so all of them sit at admission (on set A that
+	// takes the test AUROC from 0.86 to 0.66-0.76; docs/outcome.md).
+	Uncertain string
 }
 
 // point is one usable value before times are made relative.
@@ -446,7 +451,7 @@ func (c *converter) finish() (*Result, error) {
 	admDay := adm.Format("2006-01-02")
 	stay := &outcome.Stay{Descriptors: map[string]float64{}, Observations: make([]outcome.Observation, 0, len(c.points))}
 	used := make([]bool, c.entries)
-	before, after := 0, 0
+	before, after, timedUsed := 0, 0, 0
 	var outside []string // descriptors left out by the window
 	for _, p := range c.points {
 		if p.dateOnly {
@@ -471,6 +476,9 @@ func (c *converter) finish() (*Result, error) {
 			continue
 		}
 		m := int(d / time.Minute)
+		if !p.dateOnly {
+			timedUsed++
+		}
 		switch p.variable {
 		case "Age", "Height", "ICUType":
 			if _, ok := stay.Descriptors[p.variable]; !ok {
@@ -514,6 +522,9 @@ func (c *converter) finish() (*Result, error) {
 		}
 	}
 	res := &Result{Stay: stay, Admission: adm, Basis: references("Observation/", basis)}
+	if timedUsed == 0 && len(stay.Observations) > 0 {
+		res.Uncertain = "no value has a time of day, so the model sees them all at admission: the risk is uncertain"
+	}
 	if p := c.patient; p != nil {
 		if p.ID != "" {
 			res.Patient = &fhir.Reference{Reference: "Patient/" + p.ID}

@@ -498,6 +498,9 @@ func TestDateOnlyAndIssuedRealData(t *testing.T) {
 			if a := res.Stay.Descriptors["Age"]; a != 18 { // born 1987-02-20
 				t.Errorf("Age = %v, want 18", a)
 			}
+			if !strings.Contains(res.Uncertain, "no value has a time of day") {
+				t.Errorf("Uncertain = %q for values that are all date-only", res.Uncertain)
+			}
 		})
 	}
 	t.Run("issued only", func(t *testing.T) {
@@ -514,6 +517,9 @@ func TestDateOnlyAndIssuedRealData(t *testing.T) {
 		}
 		if !strings.Contains(issueText(res.Issues), "Bundle.entry[0].resource.issued: no effective time: the issued time is used") {
 			t.Errorf("issues:\n%s", issueText(res.Issues))
+		}
+		if res.Uncertain != "" {
+			t.Errorf("Uncertain = %q with a timed value", res.Uncertain)
 		}
 	})
 }
