@@ -12,48 +12,48 @@
 // or no system), else by the human-readable Quantity.unit, so "mmHg",
 // "bpm", "°F", "lbs" and "mEq/L" are understood too.
 //
-//	| variable    | LOINC   | also read                      | unit (UCUM) | converted from |
-//	|-------------|---------|--------------------------------|-------------|----------------|
-//	| HR          | 8867-4  |                                | /min        |                |
-//	| SysABP      | 76215-3 |                                | mm[Hg]      | kPa            |
-//	| DiasABP     | 76213-8 |                                | mm[Hg]      | kPa            |
-//	| MAP         | 76214-6 |                                | mm[Hg]      | kPa            |
-//	| NISysABP    | 76534-7 | 8480-6                         | mm[Hg]      | kPa            |
-//	| NIDiasABP   | 76535-4 | 8462-4                         | mm[Hg]      | kPa            |
-//	| NIMAP       | 76536-2 | 8478-0                         | mm[Hg]      | kPa            |
-//	| Temp        | 8310-5  | 8329-5, 8331-1, 8328-7, 8333-7 | Cel         | [degF]         |
-//	| GCS         | 9269-2  |                                | {score}     |                |
-//	| RespRate    | 9279-1  |                                | /min        |                |
-//	| SaO2        | 2708-6  |                                | %           | 1              |
-//	| FiO2        | 3150-0  |                                | 1           | %              |
-//	| PaO2        | 2703-7  | 11556-8                        | mm[Hg]      | kPa            |
-//	| PaCO2       | 2019-8  | 11557-6                        | mm[Hg]      | kPa            |
-//	| pH          | 2744-1  | 11558-4                        | [pH]        |                |
-//	| HCO3        | 1963-8  | 1959-6, 1960-4, 2028-9, 20565-8 | mmol/L     |                |
-//	| Lactate     | 2524-7  | 32693-4                        | mmol/L      | mg/dL          |
-//	| Glucose     | 2345-7  | 2339-0, 14749-6, 15074-8       | mg/dL       | mmol/L         |
-//	| BUN         | 3094-0  | 6299-2, 14937-7                | mg/dL       | mmol/L         |
-//	| Creatinine  | 2160-0  | 14682-9, 38483-4               | mg/dL       | umol/L         |
-//	| Na          | 2951-2  | 2947-0                         | mmol/L      |                |
-//	| K           | 2823-3  | 6298-4                         | mmol/L      |                |
-//	| Mg          | 19123-9 | 2601-3                         | mg/dL       | mmol/L, meq/L  |
-//	| HCT         | 4544-3  | 20570-8                        | %           | 1              |
-//	| Platelets   | 777-3   | 26515-7                        | 10*3/uL     |                |
-//	| WBC         | 6690-2  | 26464-8                        | 10*3/uL     |                |
-//	| Bilirubin   | 1975-2  | 42719-5, 14631-6               | mg/dL       | umol/L         |
-//	| ALP         | 6768-6  |                                | U/L         | ukat/L         |
-//	| ALT         | 1742-6  |                                | U/L         | ukat/L         |
-//	| AST         | 1920-8  | 30239-8                        | U/L         | ukat/L         |
-//	| Albumin     | 1751-7  |                                | g/dL        | g/L            |
-//	| Cholesterol | 2093-3  | 14647-2, 35200-5               | mg/dL       | mmol/L         |
-//	| TroponinI   | 10839-9 | 42757-5                        | ug/L        | ng/L           |
-//	| TroponinT   | 6598-7  |                                | ug/L        | ng/L           |
-//	| Urine       | 9187-6  |                                | mL          | L              |
-//	| Weight      | 29463-7 | 3141-9                         | kg          | [lb_av], g     |
-//	| Height      | 8302-2  | 8306-3, 8308-9                 | cm          | [in_i], m      |
-//	| Age         | 30525-0 |                                | a           |                |
-//	| MechVent    | -       |                                | 1           |                |
-//	| ICUType     | -       |                                | 1           |                |
+//	| variable    | LOINC   | also read                       | unit (UCUM) | converted from |
+//	|-------------|---------|---------------------------------|-------------|----------------|
+//	| HR          | 8867-4  |                                 | /min        |                |
+//	| SysABP      | 76215-3 |                                 | mm[Hg]      | kPa            |
+//	| DiasABP     | 76213-8 |                                 | mm[Hg]      | kPa            |
+//	| MAP         | 76214-6 |                                 | mm[Hg]      | kPa            |
+//	| NISysABP    | 76534-7 | 8480-6                          | mm[Hg]      | kPa            |
+//	| NIDiasABP   | 76535-4 | 8462-4                          | mm[Hg]      | kPa            |
+//	| NIMAP       | 76536-2 | 8478-0                          | mm[Hg]      | kPa            |
+//	| Temp        | 8310-5  | 8329-5, 8331-1, 8328-7, 8333-7  | Cel         | [degF]         |
+//	| GCS         | 9269-2  |                                 | {score}     |                |
+//	| RespRate    | 9279-1  |                                 | /min        |                |
+//	| SaO2        | 2708-6  |                                 | %           | 1              |
+//	| FiO2        | 3150-0  |                                 | 1           | %              |
+//	| PaO2        | 2703-7  | 11556-8                         | mm[Hg]      | kPa            |
+//	| PaCO2       | 2019-8  | 11557-6                         | mm[Hg]      | kPa            |
+//	| pH          | 2744-1  | 11558-4                         | [pH]        |                |
+//	| HCO3        | 1963-8  | 1959-6, 1960-4, 2028-9, 20565-8 | mmol/L      |                |
+//	| Lactate     | 2524-7  | 32693-4                         | mmol/L      | mg/dL          |
+//	| Glucose     | 2345-7  | 2339-0, 14749-6, 15074-8        | mg/dL       | mmol/L         |
+//	| BUN         | 3094-0  | 6299-2, 14937-7                 | mg/dL       | mmol/L         |
+//	| Creatinine  | 2160-0  | 14682-9, 38483-4                | mg/dL       | umol/L         |
+//	| Na          | 2951-2  | 2947-0                          | mmol/L      |                |
+//	| K           | 2823-3  | 6298-4                          | mmol/L      |                |
+//	| Mg          | 19123-9 | 2601-3                          | mg/dL       | mmol/L, meq/L  |
+//	| HCT         | 4544-3  | 20570-8                         | %           | 1              |
+//	| Platelets   | 777-3   | 26515-7                         | 10*3/uL     |                |
+//	| WBC         | 6690-2  | 26464-8                         | 10*3/uL     |                |
+//	| Bilirubin   | 1975-2  | 42719-5, 14631-6                | mg/dL       | umol/L         |
+//	| ALP         | 6768-6  |                                 | U/L         | ukat/L         |
+//	| ALT         | 1742-6  |                                 | U/L         | ukat/L         |
+//	| AST         | 1920-8  | 30239-8                         | U/L         | ukat/L         |
+//	| Albumin     | 1751-7  |                                 | g/dL        | g/L            |
+//	| Cholesterol | 2093-3  | 14647-2, 35200-5                | mg/dL       | mmol/L         |
+//	| TroponinI   | 10839-9 | 42757-5                         | ug/L        | ng/L           |
+//	| TroponinT   | 6598-7  |                                 | ug/L        | ng/L           |
+//	| Urine       | 9187-6  |                                 | mL          | L              |
+//	| Weight      | 29463-7 | 3141-9                          | kg          | [lb_av], g     |
+//	| Height      | 8302-2  | 8306-3, 8308-9                  | cm          | [in_i], m      |
+//	| Age         | 30525-0 |                                 | a           |                |
+//	| MechVent    | -       |                                 | 1           |                |
+//	| ICUType     | -       |                                 | 1           |                |
 //
 // Conversions: °F to °C (F-32)*5/9; kPa to mmHg x 7.500617; lb to kg x
 // 0.45359237; in to cm x 2.54; glucose mmol/L x 18.016 (180.16 g/mol);
