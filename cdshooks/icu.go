@@ -50,7 +50,7 @@ func icuMortalityService() Service {
 			"patient":      "Patient/{{context.patientId}}",
 			"observations": "Observation?patient={{context.patientId}}&code=" + strings.Join(codes, ",") + "&_count=1000",
 		},
-		UsageRequirements: "Observations are read from the earliest one in the prefetch, taken as ICU admission.",
+		UsageRequirements: "ICU admission is taken as the earliest prefetched Observation with a time of day, and the 48 hours after it are read. For adults (16 and older).",
 	}
 }
 
