@@ -21,7 +21,7 @@ import (
 
 // DefaultOutcomeModel is the model /v1/outcome/predict and the CDS service
 // use when the request names none.
-const DefaultOutcomeModel = "icu-mortality"
+const DefaultOutcomeModel = outcome.BuiltinName
 
 // Media types of FHIR JSON.
 const (
