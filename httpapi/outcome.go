@@ -21,7 +21,7 @@ import (
 
 // DefaultOutcomeModel is the model /v1/outcome/predict and the CDS service
 // use when the request names none.
-const DefaultOutcomeModel = "icu-mortality"
+const DefaultOutcomeModel = outcome.BuiltinName
 
 // Media types of FHIR JSON.
 const (
@@ -80,72 +80,32 @@ func accepts(r *http.Request, types ...string) bool {
 	return false
 }
 
+// outcomeInput is a decoded /v1/outcome/predict request.
+type outcomeInput struct {
+	stay     *outcome.Stay
+	bundle   *icustay.Result // the conversion of a FHIR Bundle; nil for plain JSON
+	warnings []string        // about the input
+	wantFHIR bool            // answer, and report errors, in FHIR
+}
+
 func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) error {
-	// FHIR in, FHIR out (answers and errors), unless the caller asks for
-	// plain JSON by name; Accept: application/fhir+json always gets FHIR.
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	wantFHIR := accepts(r, mediaFHIR, mediaFHIRLegacy) || ((mt == mediaFHIR || mt == mediaFHIRLegacy) && !accepts(r, "application/json"))
-	if err != nil || (mt != "application/json" && mt != mediaFHIR && mt != mediaFHIRLegacy) {
-		return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EUNSUPPORTED,
-			"Content-Type must be application/json or application/fhir+json, not %q", r.Header.Get("Content-Type")))
+	in, err := decodeOutcomeInput(r)
+	if err != nil {
+		return s.answerError(w, r, in.wantFHIR, err)
 	}
 	q := r.URL.Query()
-	for k := range q {
-		if k != "model" && k != "version" && k != "admission" {
-			return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EINVALID, "unknown query parameter %q (want model, version, admission)", k))
-		}
-	}
-	body, err := requestBody(r)
+	pred, v, err := s.predictOutcome(r.Context(), q.Get("model"), q.Get("version"), in.stay)
 	if err != nil {
-		return s.answerError(w, r, wantFHIR, err)
+		return s.answerError(w, r, in.wantFHIR, err)
 	}
-	fhirIn := mt != "application/json" || isBundle(body)
-	wantFHIR = accepts(r, mediaFHIR, mediaFHIRLegacy) || (fhirIn && !accepts(r, "application/json"))
-
-	var (
-		stay     *outcome.Stay
-		warnings []string
-		res      *icustay.Result
-	)
-	if fhirIn {
-		var adm time.Time
-		if a := q.Get("admission"); a != "" {
-			if adm, err = time.Parse(time.RFC3339Nano, a); err != nil {
-				return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EINVALID, "admission %q: want an RFC 3339 time such as 2012-05-01T08:00:00Z", a))
-			}
-		}
-		b, err := fhir.DecodeBundle(body)
-		if err != nil {
-			return s.answerError(w, r, wantFHIR, err)
-		}
-		if res, err = icustay.FromBundle(b, icustay.Options{Admission: adm}); err != nil {
-			return s.answerError(w, r, wantFHIR, err)
-		}
-		stay = res.Stay
-		for _, i := range res.Issues {
-			warnings = append(warnings, i.String())
-		}
-	} else {
-		if q.Get("admission") != "" {
-			return s.answerError(w, r, wantFHIR, galen.Errorf(galen.EINVALID, "admission applies to FHIR Bundles only; plain observations carry times since admission"))
-		}
-		var ps []galen.Problem
-		if stay, ps = parseOutcomeRequest(body); len(ps) > 0 {
-			return s.answerError(w, r, wantFHIR, galen.ProblemsError(galen.EINVALID, ps))
-		}
-	}
-
-	pred, v, err := s.predictOutcome(r.Context(), q.Get("model"), q.Get("version"), stay)
-	if err != nil {
-		return s.answerError(w, r, wantFHIR, err)
-	}
-	if res != nil && res.Uncertain != "" {
+	if in.bundle != nil && in.bundle.Uncertain != "" {
+		// No value had a time of day: the model saw one time point.
 		pred.Uncertain = true
-		pred.Warnings = append(pred.Warnings, res.Uncertain)
+		pred.Warnings = append(pred.Warnings, in.bundle.Uncertain)
 	}
-	warnings = append(warnings, pred.Warnings...)
-	if wantFHIR {
-		return writeFHIR(w, http.StatusOK, icustay.RiskAssessment(pred, v, res, warnings, time.Now()))
+	warnings := append(in.warnings, pred.Warnings...)
+	if in.wantFHIR {
+		return writeFHIR(w, http.StatusOK, icustay.RiskAssessment(pred, v, in.bundle, warnings, time.Now()))
 	}
 	out := api.OutcomeResponse{Risk: pred.Risk, Uncertain: pred.Uncertain, Band: pred.Band, Model: v.ModelName, Version: v.Version,
 		Explanation: make([]api.OutcomeContribution, len(pred.Contributions)), Warnings: warnings}
@@ -156,6 +116,68 @@ func (s *Server) handleOutcomePredict(w http.ResponseWriter, r *http.Request) er
 		out.Warnings = []string{}
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// decodeOutcomeInput reads a prediction request: a FHIR Bundle (by
+// Content-Type, or a JSON body whose resourceType is Bundle) converted by
+// icustay, or plain JSON turned into a stay by outcome.NewStay. FHIR in
+// means FHIR out (answers and errors), unless the caller asks for plain
+// JSON by name; Accept: application/fhir+json always gets FHIR. wantFHIR
+// is set even when the request is refused.
+func decodeOutcomeInput(r *http.Request) (outcomeInput, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	in := outcomeInput{wantFHIR: accepts(r, mediaFHIR, mediaFHIRLegacy) || ((mt == mediaFHIR || mt == mediaFHIRLegacy) && !accepts(r, "application/json"))}
+	if err != nil || (mt != "application/json" && mt != mediaFHIR && mt != mediaFHIRLegacy) {
+		return in, galen.Errorf(galen.EUNSUPPORTED, "Content-Type must be application/json or application/fhir+json, not %q", r.Header.Get("Content-Type"))
+	}
+	q := r.URL.Query()
+	for k := range q {
+		if k != "model" && k != "version" && k != "admission" {
+			return in, galen.Errorf(galen.EINVALID, "unknown query parameter %q (want model, version, admission)", k)
+		}
+	}
+	body, err := requestBody(r)
+	if err != nil {
+		return in, err
+	}
+	fhirIn := mt != "application/json" || isBundle(body)
+	in.wantFHIR = accepts(r, mediaFHIR, mediaFHIRLegacy) || (fhirIn && !accepts(r, "application/json"))
+	if fhirIn {
+		return in, in.fromBundle(body, q.Get("admission"))
+	}
+	if q.Get("admission") != "" {
+		return in, galen.Errorf(galen.EINVALID, "admission applies to FHIR Bundles only; plain observations carry times since admission")
+	}
+	var ps []galen.Problem
+	if in.stay, ps = parseOutcomeRequest(body); len(ps) > 0 {
+		return in, galen.ProblemsError(galen.EINVALID, ps)
+	}
+	return in, nil
+}
+
+// fromBundle decodes a FHIR Bundle and converts it to a stay, with times
+// from admission (RFC 3339; "" for the earliest observation).
+func (in *outcomeInput) fromBundle(body []byte, admission string) error {
+	var adm time.Time
+	if admission != "" {
+		var err error
+		if adm, err = time.Parse(time.RFC3339Nano, admission); err != nil {
+			return galen.Errorf(galen.EINVALID, "admission %q: want an RFC 3339 time such as 2012-05-01T08:00:00Z", admission)
+		}
+	}
+	b, err := fhir.DecodeBundle(body)
+	if err != nil {
+		return err
+	}
+	res, err := icustay.FromBundle(b, icustay.Options{Admission: adm})
+	if err != nil {
+		return err
+	}
+	in.stay, in.bundle = res.Stay, res
+	for _, i := range res.Issues {
+		in.warnings = append(in.warnings, i.String())
+	}
+	return nil
 }
 
 // isBundle reports whether a JSON body's top-level resourceType is Bundle.

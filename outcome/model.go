@@ -409,6 +409,11 @@ func sortedKeys(m map[string]int) []string {
 //go:embed icu-mortality.json
 var builtinArtifact []byte
 
+// BuiltinName is the registry name of the model shipped in the binary, and
+// the model the server's outcome route and CDS service use when a request
+// names none.
+const BuiltinName = "icu-mortality"
+
 // BuiltinArtifact returns the artifact of the model shipped in the binary
 // (trained on PhysioNet/CinC 2012 set A; see MODEL_CARD.md).
 func BuiltinArtifact() []byte { return slices.Clone(builtinArtifact) }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +81,49 @@ func FuzzParseMinutes(f *testing.F) {
 			t.Fatalf("parseMinutes(%s) = %d, %v; reference %d, %v", raw, gm, gok, wm, wok)
 		}
 	})
+}
+
+func TestNewStay(t *testing.T) {
+	v := func(f float64) *float64 { return &f }
+	tv := func(time, param string, value *float64) TimedValue {
+		return TimedValue{Time: json.RawMessage(time), Parameter: param, Value: value}
+	}
+	tests := []struct {
+		name      string
+		desc      map[string]float64
+		obs       []TimedValue
+		wantDesc  map[string]float64
+		wantObs   []Observation
+		wantPaths []string
+	}{
+		{"weight at 00:00 is the descriptor, later weights are observations, RecordID is ignored", nil,
+			[]TimedValue{tv(`"00:00"`, "RecordID", v(132539)), tv(`"00:00"`, "Weight", v(80)), tv(`"00:00"`, "Age", v(54)), tv(`"01:00"`, "Weight", v(79)), tv(`5`, "HR", v(73))},
+			map[string]float64{"Weight": 80, "Age": 54}, []Observation{{Minutes: 60, Parameter: "Weight", Value: 79}, {Minutes: 5, Parameter: "HR", Value: 73}}, nil},
+		{"given descriptors win; -1 is unknown", map[string]float64{"Weight": 70, "Gender": -1},
+			[]TimedValue{tv(`"00:00"`, "Weight", v(80)), tv(`"00:30"`, "HR", v(90))},
+			map[string]float64{"Weight": 70}, []Observation{{Minutes: 0, Parameter: "Weight", Value: 80}, {Minutes: 30, Parameter: "HR", Value: 90}}, nil},
+		{"every problem at its path", map[string]float64{"Shoe": 42},
+			[]TimedValue{tv(`"1:60"`, "HR", v(1)), tv(``, "", nil), tv(`3`, "GCS", v(15))},
+			nil, nil, []string{"descriptors.Shoe", "observations[0].time", "observations[1].time", "observations[1].parameter", "observations[1].value"}},
+		{"no observations", nil, nil, nil, nil, []string{"observations"}},
+		{"only descriptors", nil, []TimedValue{tv(`"00:00"`, "Age", v(54))}, nil, nil, []string{"observations"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stay, ps := NewStay(tt.desc, tt.obs)
+			var paths []string
+			for _, p := range ps {
+				paths = append(paths, p.Path)
+			}
+			if strings.Join(paths, " ") != strings.Join(tt.wantPaths, " ") {
+				t.Fatalf("problems %v, want paths %v", ps, tt.wantPaths)
+			}
+			if tt.wantPaths != nil {
+				return
+			}
+			if !reflect.DeepEqual(stay.Descriptors, tt.wantDesc) || !reflect.DeepEqual(stay.Observations, tt.wantObs) {
+				t.Errorf("stay %+v %+v, want %+v %+v", stay.Descriptors, stay.Observations, tt.wantDesc, tt.wantObs)
+			}
+		})
+	}
 }

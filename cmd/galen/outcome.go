@@ -50,7 +50,7 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 	ckptDir := fs.String("checkpoint-dir", "", "save GRU-D training state here after every epoch and resume from it after a restart (default: no checkpoints)")
 	dataDesc := fs.String("data-desc", outcome.SetATrainingData, "training data, for the model card")
 	dataLicense := fs.String("data-license", outcome.SetALicense, "license of the training data, for the model card")
-	name := fs.String("name", "icu-mortality", "model name in the registry")
+	name := fs.String("name", outcome.BuiltinName, "model name in the registry")
 	sf := cli.addStoreFlags(fs)
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
