@@ -69,7 +69,7 @@ func ruleSpans(text string) []bspan {
 					typ = t
 				}
 			}
-			if typ == Hospital {
+			if typ == Hospital || r.name == "city-state" {
 				s = trimLeadingLower(text, s, e)
 			} else if typ == Name || typ == City {
 				var ok bool
@@ -128,6 +128,7 @@ func dictSpans(text string, toks []Token) []bspan {
 				out = append(out, bspan{toks[i].Start, toks[i+1].End, Name, "dict:names"})
 				i++
 			}
+		case usStates[t] || eponymAt(toks, i):
 		case d.first[lw] || d.last[lw]:
 			out = append(out, bspan{toks[i].Start, toks[i].End, Name, "dict:names"})
 		}
@@ -262,4 +263,38 @@ func trimLeadingLower(text string, s, e int) int {
 		}
 	}
 	return s
+}
+
+// eponymAt reports whether the capitalised word at i names an instrument,
+// a sign or a disease rather than a person: "two Allis clamps", "the
+// Kelly incision", "a Jackson-Pratt drain".
+func eponymAt(toks []Token, i int) bool {
+	j := i + 1
+	for j < len(toks) && (toks[j].Text == "-" || toks[j].Text == "'s" || isCapitalised(toks[j].Text) && toks[j].Start == toks[j-1].End) {
+		j++
+	}
+	if j < len(toks) && eponymNouns[lower(toks[j].Text)] {
+		return true
+	}
+	if i > 0 && j < len(toks) {
+		p := lower(toks[i-1].Text)
+		if (p == "a" || p == "an" || p == "the" || p == "two" || p == "with") && !isCapitalised(toks[j].Text) && isWordRune([]rune(toks[j].Text)[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+var eponymNouns = map[string]bool{
+	"clamp": true, "clamps": true, "retractor": true, "retractors": true, "needle": true, "needles": true, "elevator": true,
+	"valve": true, "drain": true, "drains": true, "catheter": true, "tube": true, "tubes": true, "stitch": true, "suture": true,
+	"forceps": true, "scissors": true, "incision": true, "table": true, "splint": true, "splints": true, "arm": true,
+	"maneuver": true, "sign": true, "test": true, "procedure": true, "operation": true, "syndrome": true, "disease": true,
+	"fracture": true, "score": true, "scale": true, "criteria": true, "classification": true, "position": true,
+	"frame": true, "reflex": true, "hook": true, "hooks": true, "dissector": true, "probe": true, "stockings": true,
+	"speculum": true, "blade": true, "rongeur": true, "curette": true, "cannula": true, "stent": true, "pump": true,
+	"bag": true, "mask": true, "technique": true, "repair": true, "approach": true, "method": true, "disorder": true,
+	"palsy": true, "phenomenon": true, "point": true, "line": true, "ligament": true, "canal": true, "node": true,
+	"nodes": true, "cell": true, "cells": true, "chorea": true, "lymphoma": true, "esophagus": true, "shunt": true,
+	"medical": true, "dressing": true, "closure": true, "graft": true, "plate": true, "screw": true, "screws": true,
 }

@@ -30,10 +30,10 @@ var (
 func loadDicts() *dicts {
 	dictOnce.Do(func() {
 		dictData = &dicts{
-			first:    readList(dataFS, "data/first-names.txt.gz"),
-			last:     readList(dataFS, "data/last-names.txt.gz"),
-			places:   readList(dataFS, "data/us-places.txt.gz"),
-			clinical: readList(dataFS, "data/clinical-words.txt.gz"),
+			first:       readList(dataFS, "data/first-names.txt.gz"),
+			last:        readList(dataFS, "data/last-names.txt.gz"),
+			places:      readList(dataFS, "data/us-places.txt.gz"),
+			clinical:    readList(dataFS, "data/clinical-words.txt.gz"),
 			clinicalCap: readList(dataFS, "data/clinical-capitalized.txt.gz"),
 		}
 		for _, c := range majorCities {

@@ -29,20 +29,32 @@ const (
 	capWords3 = capWord + `(?:\s+` + capWord + `){0,2}`
 	// idValue is an identifier after a context word: letters, digits and
 	// dashes with at least one digit (checked by hasDigits).
-	idValue  = `([A-Za-z0-9][A-Za-z0-9\-/]{2,}[A-Za-z0-9])`
-	idGlue   = `(?:\s*(?:id|no\.?|num(?:ber)?|#|code)\b\.?)?\s*(?:is|was|:|#|=)?\s*[:#]?\s*`
-	streetSf = `Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Path|Pike|Turnpike|Tpke|Plaza|Crescent|Heights|Loop|Branch|Bridge|Brook|Creek|Crossing|Fork|Gardens?|Glen|Grove|Harbor|Hills?|Hollow|Island|Junction|Knoll|Lakes?|Landing|Meadows?|Mills?|Mount|Mountain|Orchard|Park|Pass|Point|Port|Ridge|River|Run|Shores?|Springs?|Station|Stream|Summit|Valley|View|Village|Vista|Walk|Wells?|Woods?|Estates?|Falls|Fields?|Forest|Freeway|Expressway|Green|Haven|Key|Manor|Oval|Pines|Plains|Prairie|Ranch|Rapids|Rest|Route|Spur|Track|Underpass|Union|Ville`
+	idValue        = `([A-Za-z]{0,4}-?\d[A-Za-z0-9\-/]*[A-Za-z0-9]|\d)`
+	idGlue         = `(?:\s*(?:id|no\.?|num(?:ber)?|#|code)\b\.?)?\s*(?:[:#=]\s*)?`
+	idGlueRequired = `\s*(?:id|no\.?|num(?:ber)?|#)(?:\s*[:#=])?\s*`
+	streetSf       = `Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Path|Pike|Turnpike|Tpke|Plaza|Crescent|Heights|Loop|Branch|Bridge|Brook|Creek|Crossing|Fork|Gardens?|Glen|Grove|Harbor|Hills?|Hollow|Island|Junction|Knoll|Lakes?|Landing|Meadows?|Mills?|Mount|Mountain|Orchard|Park|Pass|Point|Port|Ridge|River|Run|Shores?|Springs?|Station|Stream|Summit|Valley|View|Village|Vista|Walk|Wells?|Woods?|Estates?|Falls|Fields?|Forest|Freeway|Expressway|Green|Haven|Key|Manor|Oval|Pines|Plains|Prairie|Ranch|Rapids|Rest|Route|Spur|Track|Underpass|Union|Ville`
 )
 
-var stateAlt = func() string {
+// ambiguousStates are postal codes that are also clinical abbreviations
+// (MD, PA, MS, OR ...): they count as a state only before a ZIP code.
+var ambiguousStates = map[string]bool{"MD": true, "PA": true, "MS": true, "OR": true, "IN": true, "OK": true, "ME": true, "CO": true, "DE": true, "HI": true, "ID": true, "LA": true, "SC": true, "NE": true, "AL": true, "GA": true, "MO": true, "MT": true, "VA": true, "WA": true, "NC": true}
+
+var stateAltStrict = stateAlternation(false)
+
+var stateAlt = stateAlternation(true)
+
+func stateAlternation(all bool) string {
 	var names []string
 	for s := range usStates {
+		if !all && ambiguousStates[s] {
+			continue
+		}
 		names = append(names, regexp.QuoteMeta(s))
 	}
 	// longest first, so that "New York" wins over "New"
 	sortByLenDesc(names)
 	return `(?:` + strings.Join(names, "|") + `)`
-}()
+}
 
 func sortByLenDesc(s []string) {
 	for i := 1; i < len(s); i++ {
@@ -62,7 +74,7 @@ var rules = []rule{
 	{name: "ssn", typ: SSN, re: regexp.MustCompile(`\b\d{3}-\d{2}-\d{4}\b`)},
 	{name: "ssn-context", typ: SSN, group: 1, re: regexp.MustCompile(`(?i)\b(?:ssn|ss#|s\.s\.n\.?|social security(?: number| no\.?| #)?|soc sec(?: no\.?| #)?)\s*(?:is|:|#|no\.?)?\s*[:#]?\s*(\d{3}[\s.\-]?\d{2}[\s.\-]?\d{4})\b`)},
 	{name: "phone", typ: Phone, check: faxIfSaid, re: regexp.MustCompile(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)\s*|\b\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}\b(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?`)},
-	{name: "phone-context", typ: Phone, group: 1, check: faxIfSaid, re: regexp.MustCompile(`(?i)\b(?:pager|beeper|page|paged|ext|extension|tel|telephone|phone|ph|call|called|cell|mobile|fax|contact|number|#)\s*\.?\s*(?:is|at|:|#|no\.?|number)?\s*[:#]?\s*(\+?\d[\d\s.\-()]{3,16}\d)\b`)},
+	{name: "phone-context", typ: Phone, group: 1, check: faxIfSaid, re: regexp.MustCompile(`(?i)\b(?:pager|beeper|page|paged|ext|extension|tel|telephone|phone|ph|call|called|cell|mobile|fax|contact)\s*\.?\s*(?:is|at|:|#|no\.?|number)?\s*[:#]?\s*(\+?\d[\d\s.\-()]{3,16}\d)\b`)},
 	// dates
 	{name: "date-numeric", typ: Date, check: checkNumericDate, re: regexp.MustCompile(`\b(\d{1,2})([/\-.])(\d{1,2})(?:([/\-.])(\d{4}|\d{2}))?\b`)},
 	{name: "date-iso", typ: Date, re: regexp.MustCompile(`\b(?:1[89]|20)\d{2}([/\-.])(?:0?[1-9]|1[0-2])([/\-.])(?:0?[1-9]|[12]\d|3[01])\b`)},
@@ -79,13 +91,14 @@ var rules = []rule{
 	{name: "age-years", typ: Age, group: 1, re: regexp.MustCompile(`(?i)\b(9\d|1[0-4]\d)(?:\s*|-)(?:years?|yrs?|y/o|y\.o\.?|yo|y|year-old|-year-old|years-old|yoF|yoM|yom|yof)\b`)},
 	{name: "age-context", typ: Age, group: 1, re: regexp.MustCompile(`(?i)\b(?:age|aged|ages|age of|is a|a|an)\s*:?\s*(9\d|1[0-4]\d)\b(?:\s*(?:M|F|male|female|man|woman|gentleman|lady|y)\b)?`)},
 	{name: "age-sex", typ: Age, group: 1, re: regexp.MustCompile(`\b(9\d|1[0-4]\d)\s*(?:M|F|m|f|yo|YO)\b`)},
-	{name: "age-decade", typ: Age, re: regexp.MustCompile(`(?i)\b(?:ninety|nineties|90s|90's|centenarian|one hundred)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?\b`)},
+	{name: "age-decade", typ: Age, re: regexp.MustCompile(`(?i)\b(?:ninety|centenarian|one hundred)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?(?:[\s\-]years?)?\b|\bin (?:his|her|their) (?:90s|90's|nineties)\b`)},
 	// identifiers after a context word
-	{name: "mrn", typ: MRN, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:mrn|mr#|mr|medical record|med rec|record|unit|hospital|chart|patient|pt|history)` + idGlue + idValue)},
+	{name: "mrn", typ: MRN, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:mrn|mr#|medical record|med rec)` + idGlue + idValue)},
+	{name: "mrn-weak", typ: MRN, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:mr|record|unit|hospital|chart|patient|pt|history)` + idGlueRequired + idValue)},
 	{name: "health-plan", typ: HealthPlan, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:member|policy|insurance|health plan|plan|subscriber|group|medicare|medicaid|beneficiary|hicn|mbi|insured)` + idGlue + idValue)},
 	{name: "account", typ: Account, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:account|acct|billing|bill|encounter|visit|fin|csn|har|invoice)` + idGlue + idValue)},
 	{name: "license", typ: License, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:licen[cs]e|lic|dea|npi|certificate|cert|certification|dl|driver'?s licen[cs]e|registration|upin|tin)` + idGlue + idValue)},
-	{name: "vehicle", typ: Vehicle, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:vin|vehicle(?: identification)?|plate|tag|car|truck|van)` + idGlue + `([A-Za-z0-9][A-Za-z0-9\-]{1,}(?: [A-Za-z0-9]{2,4})?)`)},
+	{name: "vehicle", typ: Vehicle, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:vin|vehicle(?: identification)?|plate|tag|car|truck|van)` + idGlue + `((?:[A-Za-z]{1,4}[ \-]?)?\d[A-Za-z0-9\-]*)`)},
 	{name: "vin", typ: Vehicle, check: checkID, re: regexp.MustCompile(`\b[A-HJ-NPR-Z0-9]{17}\b`)},
 	{name: "device", typ: Device, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:serial|s/n|sn|device|model|lot|udi|implant|pacemaker|defibrillator|icd|pump|catalog|cat|ref)` + idGlue + idValue)},
 	{name: "id-context", typ: ID, group: 1, check: checkID, re: regexp.MustCompile(`(?i)\b(?:id|identifier|number|no\.|#|case|specimen|accession|order|requisition|req|reference|claim|confirmation|ticket|study|trial|badge|employee|passport|username|user)` + idGlue + idValue)},
@@ -96,13 +109,13 @@ var rules = []rule{
 	{name: "zip-state", typ: ZIP, group: 1, re: regexp.MustCompile(`\b` + stateAlt + `[,.]?\s+(\d{5}(?:-\d{4})?)\b`)},
 	{name: "zip-context", typ: ZIP, group: 1, re: regexp.MustCompile(`(?i)\b(?:zip|zip code|zipcode|postal code|postcode)\s*(?:is|:|#)?\s*(\d{5}(?:-\d{4})?)\b`)},
 	{name: "zip4", typ: ZIP, re: regexp.MustCompile(`\b\d{5}-\d{4}\b`)},
-	{name: "city-state", typ: City, group: 1, check: checkCity, re: regexp.MustCompile(`\b((?:(?:St\.|Ft\.|Mt\.)\s+)?[A-Z][a-zA-Z'\-]+(?:[ \-][A-Z][a-zA-Z'\-]+){0,2})(?:,\s*` + stateAlt + `(?:[^A-Za-z]|$)|,?\s+` + stateAlt + `\s+\d{5}\b)`)},
+	{name: "city-state", typ: City, group: 1, check: checkCity, re: regexp.MustCompile(`\b((?:(?:St\.|Ft\.|Mt\.)\s+)?[A-Z][a-zA-Z'\-]+(?:[ \-][A-Z][a-zA-Z'\-]+){0,2})(?:,\s*` + stateAltStrict + `(?:[^A-Za-z]|$)|,?\s+` + stateAlt + `\s+\d{5}\b)`)},
 	{name: "city-context", typ: City, group: 1, check: checkPlaceWord, re: regexp.MustCompile(`(?i:lives|living|lived|resides|residing|resident|moved|relocated|born|raised|visiting|visited|traveled|travelled|trip|vacation|native|home|from|near|in|to|at|of)\s+(?i:in\s+|to\s+|from\s+|of\s+|at\s+)?((?:(?:St\.|Ft\.|Mt\.)\s+)?[A-Z][a-zA-Z'\-]+(?:\s[A-Z][a-zA-Z'\-]+){0,2})`)},
 	{name: "hospital", typ: Hospital, check: checkHospital, re: regexp.MustCompile(`\b(?:(?:St\.|Saint|Mt\.|Mount|[A-Z][a-zA-Z'\-&]*|of|the|and|for|&)\s+){0,6}(?:Hospital|HOSPITAL|Clinic|CLINIC|Infirmary|Hospice|Institute|Medical Center|MEDICAL CENTER|Med Ctr|Health Center|Health System|Healthcare|Health Care|Nursing Home|Nursing Center|Nursing Facility|Care Center|Rehab(?:ilitation)?(?: Center| Hospital| Facility)?|Pharmacy|Manor|Sanitarium|Surgery Center|Surgical Center|Cancer Center|Heart Center|Children's)\b(?:\s+(?:of|at|in)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?`)},
 	// names
 	{name: "name-title", typ: Name, group: 1, check: checkNameAfterTitle, re: regexp.MustCompile(`\b(?:Dr|DR|Drs|Doctor|Mr|MR|Mrs|MRS|Ms|MS|Miss|Mx|Prof|Professor|Rev|Sister|Nurse|Dear|Attn)\.?\s+(` + capWords3 + `)`)},
 	{name: "name-credential", typ: Name, group: 1, check: checkNameBeforeCredential, re: regexp.MustCompile(`\b(` + capWord + `(?:\s+` + capWord + `){0,3}),?\s+(?:M\.D\.|MD|D\.O\.|DO|R\.N\.|RN|N\.P\.|NP|P\.A\.(?:-C)?|PA-C|PA|Ph\.D\.|PhD|MSW|LICSW|LCSW|CNM|CRNA|DDS|DMD|DPM|PharmD|RPh|LPN|FNP|ANP|MBBS|FACS|FACP|RRT|CNA|MPH)\b`)},
-	{name: "name-context", typ: Name, group: 1, check: checkNameAfterContext, re: regexp.MustCompile(`(?i:seen by|seen with|referred by|dictated by|signed by|reviewed by|attending|resident|intern|fellow|surgeon|physician|pcp|provider|cc|name|patient|pt|son|daughter|wife|husband|mother|father|mom|dad|sister|brother|spouse|partner|friend|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|cousin|guardian|proxy|hcp|neighbor|caregiver|fiance|fiancee|boyfriend|girlfriend|per|with|by|to|from|dear|contact|called|spoke with|discussed with|d/w|notified|paged|informed|and|md|rn|np|transcribed by|author|dictator|sibling|child|children|named|called|, )[\s:,]+(` + capWords3 + `)`)},
+	{name: "name-context", typ: Name, group: 1, check: checkNameAfterContext, re: regexp.MustCompile(`\b(?i:pleasure of seeing|seeing|seen by|seen with|referred by|dictated by|signed by|reviewed by|attending|resident|intern|fellow|surgeon|physician|pcp|provider|cc|name|patient|pt|son|daughter|wife|husband|mother|father|mom|dad|sister|brother|spouse|partner|friend|niece|nephew|aunt|uncle|grandson|granddaughter|grandmother|grandfather|cousin|guardian|proxy|hcp|neighbor|caregiver|fiance|fiancee|boyfriend|girlfriend|per|with|by|to|from|dear|contact|called|spoke with|discussed with|d/w|notified|paged|informed|and|md|rn|np|transcribed by|author|dictator|sibling|child|children|named|called|, )[\s:,]+(` + capWords3 + `)`)},
 	{name: "name-field", typ: Name, group: 1, check: checkNameField, re: regexp.MustCompile(`(?im)^[ \t]*(?:patient(?:'s)? name|pt name|name|patient|attending|attending physician|pcp|primary care physician|referring physician|referring provider|provider|dictated by|cc|signed|surgeon|assistant|anesthesiologist|resident|nurse|rn|np|emergency contact|contact|next of kin|nok|guarantor|health care proxy)[ \t]*:[ \t]*(` + capWord + `(?:,? ` + capWord + `){0,4})`)},
 	{name: "name-last-first", typ: Name, check: checkLastFirst, re: regexp.MustCompile(`\b([A-Z][a-zA-Z'\-]+),\s*([A-Z][a-zA-Z'\-]+)(?:\s+[A-Z]\.?)?\b`)},
 }
@@ -215,7 +228,7 @@ func checkOrdinalDay(text string, m []int, s, e int) (Type, bool) {
 // plain measurement.
 func checkID(text string, m []int, s, e int) (Type, bool) {
 	v := text[s:e]
-	if countDigits(v) < 2 {
+	if countDigits(v) < 3 || len(v) < 4 {
 		return "", false
 	}
 	after := text[e:min(len(text), e+10)]
@@ -224,6 +237,8 @@ func checkID(text string, m []int, s, e int) (Type, bool) {
 	}
 	return "", true
 }
+
+var codeBefore = regexp.MustCompile(`(?i)(?:cpt|icd|icd-9|icd-10|code|codes|dx|hcpcs|drg)\W{0,4}$`)
 
 var unitAfter = regexp.MustCompile(`(?i)^\s?(?:mg|mcg|g|kg|ml|cc|l|mm|cm|mmhg|units?|iu|meq|mmol|%|lbs?|oz|hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|x)\b`)
 
@@ -240,7 +255,7 @@ func checkIDShape(text string, m []int, s, e int) (Type, bool) {
 	if s > 0 && (text[s-1] == '.' || text[s-1] == ',') {
 		return "", false
 	}
-	if unitAfter.MatchString(text[e:min(len(text), e+10)]) {
+	if unitAfter.MatchString(text[e:min(len(text), e+10)]) || codeBefore.MatchString(text[max(0, s-16):s]) {
 		return "", false
 	}
 	return ID, true
@@ -286,6 +301,9 @@ func trimName(text string, s, e int, d *dicts) (int, int, bool) {
 		if t.Text == "." || t.Text == "-" || t.Text == "'" {
 			return false
 		}
+		if len(t.Text) == 1 && isCapitalised(t.Text) && s+t.End < len(text) && text[s+t.End] == '.' {
+			return true // an initial
+		}
 		return !d.common(t.Text) || d.first[lower(t.Text)] && !d.clinical[lower(t.Text)]
 	}
 	for lo < hi && !keep(toks[lo]) {
@@ -320,7 +338,7 @@ func checkNameAfterContext(text string, m []int, s, e int) (Type, bool) {
 	strong := strongNameCue[cue]
 	for _, t := range Tokenize(text[s:e]) {
 		lw := lower(t.Text)
-		if d.common(t.Text) && !(d.first[lw] && !d.clinical[lw]) {
+		if d.common(t.Text) && !(d.first[lw] && !d.clinical[lw]) || isAllCapsWord(t.Text) && len(t.Text) <= 4 || usStates[t.Text] {
 			continue
 		}
 		if strong || d.first[lw] || d.last[lw] {
@@ -339,7 +357,7 @@ var strongNameCue = map[string]bool{
 	"grandmother": true, "grandfather": true, "cousin": true, "guardian": true, "proxy": true, "hcp": true,
 	"neighbor": true, "caregiver": true, "fiance": true, "fiancee": true, "boyfriend": true, "girlfriend": true,
 	"dear": true, "spoke with": true, "discussed with": true, "d/w": true, "paged": true, "transcribed by": true,
-	"author": true, "dictator": true, "named": true, "seen with": true,
+	"author": true, "dictator": true, "named": true, "seen with": true, "pleasure of seeing": true, "seeing": true,
 }
 
 // checkNameField keeps the name-like words of a "Name: ..." field.
@@ -372,9 +390,12 @@ func checkLastFirst(text string, m []int, s, e int) (Type, bool) {
 // vocabulary.
 func checkCity(text string, m []int, s, e int) (Type, bool) {
 	d := loadDicts()
+	if d.places[lower(text[s:e])] {
+		return City, true
+	}
 	for _, t := range Tokenize(text[s:e]) {
-		if !d.common(t.Text) || d.places[lower(text[s:e])] {
-			return "", true
+		if !d.common(t.Text) {
+			return City, true
 		}
 	}
 	return "", false
