@@ -204,6 +204,9 @@ func propagate(text string, spans []bspan) []bspan {
 	seen := map[string]Type{}
 	for _, s := range spans {
 		v := text[s.start:s.end]
+		if s.source == "model" {
+			continue // only what rules and lists found is repeated
+		}
 		if s.typ == Name {
 			for _, t := range Tokenize(v) {
 				if utf8.RuneCountInString(t.Text) >= 2 && isCapitalised(t.Text) && !d.common(t.Text) {

@@ -43,7 +43,7 @@ func (c *Counts) add(o Counts) { c.TP += o.TP; c.FN += o.FN; c.PTP += o.PTP; c.F
 // found by a prediction of any type (what matters for privacy); precision
 // of a type counts its predicted units that lie in a gold span of any type.
 type Score struct {
-	Span, Token       map[string]Counts // keys: types, "cat:<category>", "all"
+	Span, Token        map[string]Counts // keys: types, "cat:<category>", "all"
 	Records, GoldSpans int
 }
 

@@ -110,8 +110,8 @@ func newPools(s Split) *pools {
 	first := append(readGenList("gendata/faker-first.txt.gz"), readGenList("gendata/humannames-rare.txt.gz")[:2500]...)
 	last := append(readGenList("gendata/faker-last.txt.gz"), readGenList("gendata/humannames-rare.txt.gz")[2500:]...)
 	p := &pools{
-		first:  splitPool("first", first, s),
-		last:   splitPool("last", last, s),
+		first:  splitPool("name", first, s),
+		last:   splitPool("name", last, s),
 		city:   splitPool("city", readGenList("gendata/faker-city.txt.gz"), s),
 		street: splitPool("street", readGenList("gendata/faker-street.txt.gz"), s),
 	}
@@ -405,7 +405,7 @@ func (g *gen) fill(b *builder, tpl string) {
 			g.phone(b, Fax)
 		case "EMAIL":
 			f, l := lower(g.p.first.pick(g.r)), lower(g.p.last.pick(g.r))
-			b.phi(Email, []string{f + "." + l, f[:1] + l, l + fmt.Sprint(g.r.IntN(99))}[g.r.IntN(3)] + "@" + []string{"gmail.com", "yahoo.com", "mercyhealth.org", "comcast.net", "hospital.edu"}[g.r.IntN(5)])
+			b.phi(Email, []string{f + "." + l, f[:1] + l, l + fmt.Sprint(g.r.IntN(99))}[g.r.IntN(3)]+"@"+[]string{"gmail.com", "yahoo.com", "mercyhealth.org", "comcast.net", "hospital.edu"}[g.r.IntN(5)])
 		case "URL":
 			h := lower(strings.ReplaceAll(g.p.city.pick(g.r), " ", ""))
 			b.phi(URL, []string{"http://www." + h + "health.org", "https://" + h + "clinic.com/portal", "www." + h + "-med.org", "https://portal." + h + ".org/pt/" + g.digits(5)}[g.format(4)])

@@ -37,7 +37,7 @@ const (
 
 // ambiguousStates are postal codes that are also clinical abbreviations
 // (MD, PA, MS, OR ...): they count as a state only before a ZIP code.
-var ambiguousStates = map[string]bool{"MD": true, "PA": true, "MS": true, "OR": true, "IN": true, "OK": true, "ME": true, "CO": true, "DE": true, "HI": true, "ID": true, "LA": true, "SC": true, "NE": true, "AL": true, "GA": true, "MO": true, "MT": true, "VA": true, "WA": true, "NC": true}
+var ambiguousStates = map[string]bool{"MD": true, "PA": true, "MS": true, "OR": true, "IN": true, "OK": true, "ME": true, "CO": true, "DE": true, "HI": true, "ID": true, "LA": true, "SC": true, "NE": true, "AL": true, "GA": true, "VA": true, "NC": true}
 
 var stateAltStrict = stateAlternation(false)
 
@@ -75,6 +75,7 @@ var rules = []rule{
 	{name: "ssn-context", typ: SSN, group: 1, re: regexp.MustCompile(`(?i)\b(?:ssn|ss#|s\.s\.n\.?|social security(?: number| no\.?| #)?|soc sec(?: no\.?| #)?)\s*(?:is|:|#|no\.?)?\s*[:#]?\s*(\d{3}[\s.\-]?\d{2}[\s.\-]?\d{4})\b`)},
 	{name: "phone", typ: Phone, check: faxIfSaid, re: regexp.MustCompile(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)\s*|\b\d{3}[\s.\-/])\d{3}[\s.\-]\d{4}\b(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?`)},
 	{name: "phone-context", typ: Phone, group: 1, check: faxIfSaid, re: regexp.MustCompile(`(?i)\b(?:pager|beeper|page|paged|ext|extension|tel|telephone|phone|ph|call|called|cell|mobile|fax|contact)\s*\.?\s*(?:is|at|:|#|no\.?|number)?\s*[:#]?\s*(\+?\d[\d\s.\-()]{3,16}\d)\b`)},
+	{name: "phone-local", typ: Phone, check: checkLocalPhone, re: regexp.MustCompile(`\b\d{3}-\d{4}\b`)},
 	// dates
 	{name: "date-numeric", typ: Date, check: checkNumericDate, re: regexp.MustCompile(`\b(\d{1,2})([/\-.])(\d{1,2})(?:([/\-.])(\d{4}|\d{2}))?\b`)},
 	{name: "date-iso", typ: Date, re: regexp.MustCompile(`\b(?:1[89]|20)\d{2}([/\-.])(?:0?[1-9]|1[0-2])([/\-.])(?:0?[1-9]|[12]\d|3[01])\b`)},
@@ -105,6 +106,7 @@ var rules = []rule{
 	{name: "id-shape", typ: ID, check: checkIDShape, re: regexp.MustCompile(`\b[A-Za-z]{0,4}\d[\dA-Za-z\-]{4,}\b`)},
 	// geography
 	{name: "street", typ: Street, re: regexp.MustCompile(`\b\d{1,6}(?:-\d{1,4})?[A-Za-z]?\s+(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?(?:(?:[A-Z][a-zA-Z'\-]*\.?|\d{1,3}(?:st|nd|rd|th))\s+){1,4}(?:` + streetSf + `)\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?(?:,?\s*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Room|Rm\.?|Floor|Fl\.?|#)\s*#?[A-Za-z0-9\-]+)?`)},
+	{name: "street-context", typ: Street, group: 1, re: regexp.MustCompile(`(?i:address|addr|lives at|living at|resides at|residing at|home at|located at)\s*:?\s+(\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-zA-Z'\-]*\.?\s?){1,4}(?:,?\s*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|#)\s*#?[A-Za-z0-9\-]+)?)`)},
 	{name: "po-box", typ: Street, re: regexp.MustCompile(`(?i)\bP\.?\s*O\.?\s*Box\s+\d+\b`)},
 	{name: "zip-state", typ: ZIP, group: 1, re: regexp.MustCompile(`\b` + stateAlt + `[,.]?\s+(\d{5}(?:-\d{4})?)\b`)},
 	{name: "zip-context", typ: ZIP, group: 1, re: regexp.MustCompile(`(?i)\b(?:zip|zip code|zipcode|postal code|postcode)\s*(?:is|:|#)?\s*(\d{5}(?:-\d{4})?)\b`)},
@@ -137,6 +139,20 @@ func faxIfSaid(text string, m []int, s, e int) (Type, bool) {
 	}
 	return Phone, true
 }
+
+// checkLocalPhone keeps a seven-digit 555-1234 unless it reads as a range
+// of values: "250-1000 mL", "from 100-1200".
+func checkLocalPhone(text string, m []int, s, e int) (Type, bool) {
+	if unitAfter.MatchString(text[e:min(len(text), e+10)]) || rangeBefore.MatchString(text[max(0, s-12):s]) {
+		return "", false
+	}
+	if s > 0 && (text[s-1] == '-' || text[s-1] == '/') {
+		return "", false
+	}
+	return faxIfSaid(text, m, s, e)
+}
+
+var rangeBefore = regexp.MustCompile(`(?i)(?:from|between|range|ranging|of|to|bp|hr|rr|sbp|dbp|count|ebl|ml|cc)\W{0,3}$`)
 
 // notDateBefore and notDateAfter are words near a number pair like 5/5 or
 // 120/80 that make it a score, fraction, pressure or ratio, not a date.
@@ -238,6 +254,10 @@ func checkID(text string, m []int, s, e int) (Type, bool) {
 	return "", true
 }
 
+// rangeLike matches ranges and settings that look like codes: 110-130,
+// 100-120s, 500x14.
+var rangeLike = regexp.MustCompile(`^\d{1,4}(?:-|x|X)\d{1,4}s?$`)
+
 var codeBefore = regexp.MustCompile(`(?i)(?:cpt|icd|icd-9|icd-10|code|codes|dx|hcpcs|drg)\W{0,4}$`)
 
 var unitAfter = regexp.MustCompile(`(?i)^\s?(?:mg|mcg|g|kg|ml|cc|l|mm|cm|mmhg|units?|iu|meq|mmol|%|lbs?|oz|hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|x)\b`)
@@ -246,7 +266,7 @@ var unitAfter = regexp.MustCompile(`(?i)^\s?(?:mg|mcg|g|kg|ml|cc|l|mm|cm|mmhg|un
 // at least five digits, unless it is a measurement or has a decimal point.
 func checkIDShape(text string, m []int, s, e int) (Type, bool) {
 	v := text[s:e]
-	if countDigits(v) < 5 {
+	if countDigits(v) < 5 || rangeLike.MatchString(v) {
 		return "", false
 	}
 	if e < len(text) && (text[e] == '.' || text[e] == ',') && e+1 < len(text) && text[e+1] >= '0' && text[e+1] <= '9' {
@@ -288,6 +308,9 @@ var stopCaps = map[string]bool{
 	"august": true, "september": true, "october": true, "november": true, "december": true, "monday": true,
 	"tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true,
 	"and": true, "or": true, "of": true, "in": true, "on": true, "at": true, "to": true, "for": true, "with": true,
+	"tol": true, "cont": true, "pos": true, "neg": true, "abd": true, "resp": true, "neuro": true, "skin": true,
+	"plan": true, "dispo": true, "social": true, "events": true, "labs": true, "access": true, "heme": true,
+	"endo": true, "activity": true, "mae": true, "encounter": true, "member": true, "account": true,
 	"mrn": true, "dob": true, "ssn": true, "id": true, "age": true, "sex": true, "date": true, "phone": true, "fax": true,
 	"no": true, "not": true, "yes": true, "if": true, "as": true, "is": true, "was": true, "has": true, "had": true,
 }
@@ -389,16 +412,12 @@ func checkLastFirst(text string, m []int, s, e int) (Type, bool) {
 // checkCity keeps "Springfield, MA" unless the words are ordinary
 // vocabulary.
 func checkCity(text string, m []int, s, e int) (Type, bool) {
-	d := loadDicts()
-	if d.places[lower(text[s:e])] {
-		return City, true
-	}
 	for _, t := range Tokenize(text[s:e]) {
-		if !d.common(t.Text) {
-			return City, true
+		if stopCaps[lower(t.Text)] || hospitalHeads[lower(t.Text)] {
+			return "", false
 		}
 	}
-	return "", false
+	return City, true
 }
 
 // checkPlaceWord keeps a capitalised phrase after "lives in" and the like
