@@ -401,13 +401,13 @@ func (s *Surrogator) date(patient, v string) string {
 				sb.WriteByte('.')
 			}
 		case 'm':
-			sb.WriteString(pad(int(t.Month()), len(orig)))
+			sb.WriteString(padLike(int(t.Month()), orig))
 		case 'd':
 			digits := strings.TrimRightFunc(orig, unicode.IsLetter)
 			if len(digits) < len(orig) {
 				sb.WriteString(ordinalDay(t.Day()))
 			} else {
-				sb.WriteString(pad(t.Day(), len(orig)))
+				sb.WriteString(padLike(t.Day(), orig))
 			}
 		case 'y':
 			if yearDigits == 2 {
@@ -443,6 +443,14 @@ func hasDay(parts []dateToken) bool {
 		}
 	}
 	return false
+}
+
+// padLike writes n with a leading zero when orig had one ("03").
+func padLike(n int, orig string) string {
+	if strings.HasPrefix(orig, "0") {
+		return pad(n, len(orig))
+	}
+	return strconv.Itoa(n)
 }
 
 func pad(n, width int) string {
