@@ -200,7 +200,7 @@ func labelIndex(c Category) int {
 // forward returns logits [B*T, labels] for a batch of sentences padded to
 // T. dropWord (training) replaces word ids by the unknown id 0 with that
 // probability.
-func (t *Tagger) forward(tp *nn.Tape, batch []seqFeat, dropWord float64, rng *rand.Rand) (*nn.Tensor, int) {
+func (t *Tagger) forward(tp *nn.Tape, batch []seqFeat, dropWord, dropRule float64, rng *rand.Rand) (*nn.Tensor, int) {
 	b := len(batch)
 	T := 0
 	for _, s := range batch {
@@ -227,11 +227,19 @@ func (t *Tagger) forward(tp *nn.Tape, batch []seqFeat, dropWord float64, rng *ra
 				w = 0
 			}
 			q := L - 1 - p // position in the reversed sequence
+			noRule := dropRule > 0 && rng.Float64() < dropRule
 			for dir, pos := range [2]int{p, q} {
 				ids[dir][0][i*T+pos] = w
 				ids[dir][1][i*T+pos] = s.shape[p]
 				ids[dir][2][i*T+pos] = s.suf[p]
-				copy(dense[dir][(i*T+pos)*numDense:(i*T+pos+1)*numDense], s.dense[p*numDense:(p+1)*numDense])
+				x := dense[dir][(i*T+pos)*numDense : (i*T+pos+1)*numDense]
+				copy(x, s.dense[p*numDense:(p+1)*numDense])
+				if noRule {
+					// hide the rules' label, so the tagger learns to find
+					// PHI the rules miss
+					clear(x[14:])
+					x[14] = 1
+				}
 			}
 			gather[i*T+p] = i*T + q
 		}
@@ -262,7 +270,7 @@ func (t *Tagger) predict(seqs []seqFeat) [][]int {
 	for lo := 0; lo < len(seqs); lo += batchSize {
 		tp.Reset()
 		batch := seqs[lo:min(lo+batchSize, len(seqs))]
-		logits, T := t.forward(tp, batch, 0, nil)
+		logits, T := t.forward(tp, batch, 0, 0, nil)
 		probs := tp.Softmax(logits)
 		c := len(tagLabels)
 		for i, s := range batch {
@@ -323,6 +331,7 @@ type TrainConfig struct {
 	Batch     int
 	LR        float64
 	DropWord  float64 // word dropout, so unseen names are tagged by context
+	DropRule  float64 // share of tokens whose rule label is hidden in training
 	PHIWeight float64 // loss weight of PHI labels against O (recall first)
 	KeepNoPHI float64 // share of sentences without PHI kept for training
 	Log       io.Writer
@@ -330,7 +339,7 @@ type TrainConfig struct {
 
 // DefaultTrainConfig is the setting chosen on the validation split (see
 // MODEL_CARD.md).
-var DefaultTrainConfig = TrainConfig{Seed: 1, Epochs: 6, Batch: 32, LR: 3e-3, DropWord: 0.3, PHIWeight: 2, KeepNoPHI: 0.25}
+var DefaultTrainConfig = TrainConfig{Seed: 1, Epochs: 6, Batch: 32, LR: 3e-3, DropWord: 0.3, DropRule: 0.5, PHIWeight: 2, KeepNoPHI: 0.25}
 
 // Sentences of docs as training examples, with the rules' spans as
 // features.
@@ -387,7 +396,7 @@ func (t *Tagger) Train(ctx context.Context, docs []Doc, cfg TrainConfig) error {
 			batch := ex[lo:min(lo+cfg.Batch, len(ex))]
 			tp.Reset()
 			tp.Seed(cfg.Seed + uint64(step))
-			logits, T := t.forward(tp, batch, cfg.DropWord, rng)
+			logits, T := t.forward(tp, batch, cfg.DropWord, cfg.DropRule, rng)
 			targets := make([]int, len(batch)*T)
 			for i, s := range batch {
 				for p := range T {

@@ -4,11 +4,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/api"
+	"github.com/galenhealth/galen/inference"
 )
 
 func TestDeidentifyRoute(t *testing.T) {
@@ -95,6 +97,44 @@ func TestDeidentifyRoute(t *testing.T) {
 			resp, body := post(t, tc.ct, tc.path, tc.body)
 			if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
 				t.Errorf("got %d %s, want %d with %q", resp.StatusCode, body, tc.status, tc.want)
+			}
+		})
+	}
+}
+
+// TestModelTextFlag: a text route with Deidentify set hands its model the
+// tagged text; without the flag, the text as sent.
+func TestModelTextFlag(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	for _, tc := range []struct {
+		name string
+		flag bool
+		want string
+	}{
+		{name: "flag set", flag: true, want: "Seen by Dr. [**NAME**] on [**DATE**]."},
+		{name: "flag unset", flag: false, want: "Seen by Dr. Abernathy on 3/4/98."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := route{Method: "POST", Pattern: "/v1/test/text", Roles: predictRoles, Deidentify: tc.flag,
+				Handler: func(w http.ResponseWriter, r *http.Request) error {
+					b, err := requestBody(r)
+					if err != nil {
+						return err
+					}
+					text, err := env.srv.modelText(r, string(b))
+					if err != nil {
+						return err
+					}
+					_, err = w.Write([]byte(text))
+					return err
+				}}
+			hs := httptest.NewServer(env.srv.wrap(rt))
+			defer hs.Close()
+			req, _ := http.NewRequest("POST", hs.URL+"/v1/test/text", strings.NewReader("Seen by Dr. Abernathy on 3/4/98."))
+			req.Header.Set("Authorization", "Bearer "+env.keys["clinician"])
+			resp, body := send(t, req)
+			if resp.StatusCode != 200 || string(body) != tc.want {
+				t.Errorf("got %d %q, want %q", resp.StatusCode, body, tc.want)
 			}
 		})
 	}
