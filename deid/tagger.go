@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"sync"
 	"unicode"
@@ -314,15 +315,56 @@ func (t *Tagger) spans(text string, toks []Token, rule []bspan) []bspan {
 			for q < len(s.toks) && labs[i][q] == l {
 				q++
 			}
-			// a run of punctuation alone is not PHI
-			if q-p > 1 || isWordRune([]rune(s.toks[p].Text)[0]) {
-				out = append(out, bspan{s.toks[p].Start, s.toks[q-1].End, catType[tagLabels[l]], "model"})
+			// a run of punctuation alone is not PHI, nor is a measurement
+			st, en := s.toks[p].Start, s.toks[q-1].End
+			if (q-p > 1 || isWordRune([]rune(s.toks[p].Text)[0])) && !measurement(text, st, en) {
+				out = append(out, bspan{st, en, catType[tagLabels[l]], "model"})
 			}
 			p = q
 		}
 	}
 	return out
 }
+
+// measurement reports whether a tagger span is part of a measured value
+// rather than an identifier: a piece of a decimal number (38.2), a number
+// before a unit or a percent (2L, 95-98%, 4 L), or a bare number of at
+// most three digits. The rules still find what they find there.
+func measurement(text string, s, e int) bool {
+	v := text[s:e]
+	if s > 0 && text[s-1] == '.' && s > 1 && isDigitByte(text[s-2]) || e+1 < len(text) && text[e] == '.' && isDigitByte(text[e+1]) {
+		return true
+	}
+	if countDigits(v) == 0 {
+		return false
+	}
+	rest := text[e:]
+	if i := strings.IndexFunc(rest, func(r rune) bool { return !(r == '-' || r >= '0' && r <= '9') }); i > 0 {
+		rest = rest[i:] // past the end of a range: 95-98%
+	}
+	if measureAfter.MatchString(rest) || unitAfter.MatchString(rest) {
+		return true
+	}
+	if measureInside.MatchString(v) {
+		return true
+	}
+	if len(v) <= 3 && countDigits(v) == len(v) {
+		// a day after its month stays: "May. 7"
+		prev := strings.TrimRight(text[max(0, s-12):s], " .,")
+		if i := strings.LastIndexAny(prev, " \n\t"); i >= 0 {
+			prev = prev[i+1:]
+		}
+		return monthIndex(lower(prev)) == 0
+	}
+	return false
+}
+
+func isDigitByte(b byte) bool { return b >= '0' && b <= '9' }
+
+var (
+	measureAfter  = regexp.MustCompile(`^\s?(?:%|L\b|lpm\b|LPM\b|NC\b|cm2\b|mm2\b|m2\b|x\d)`)
+	measureInside = regexp.MustCompile(`^\d+(?:\.\d+)?\s?(?:L|mL|cc|mg|kg|cm|mm|cm2)$`)
+)
 
 // TrainConfig sets a training run.
 type TrainConfig struct {
