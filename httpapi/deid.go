@@ -19,8 +19,6 @@ import (
 	"github.com/galenhealth/galen/fhir"
 )
 
-func init() { addRoutes((*Server).deidRoutes) }
-
 // deidState is the server's de-identifier, built on first use: the
 // built-in detector and a surrogator keyed by Config.DeidKey (or, without
 // one, a random key for the server's lifetime).

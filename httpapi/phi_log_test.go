@@ -103,7 +103,7 @@ func TestNoPatientDataInLogs(t *testing.T) {
 			if err := srv.ConfigureCDS(CDSConfig{}); err != nil {
 				t.Fatal(err)
 			}
-			k, secret, err := GenerateKey(galen.RoleAdmin, "phi-log-test")
+			k, secret, err := galen.GenerateKey(galen.RoleAdmin, "phi-log-test")
 			if err != nil {
 				t.Fatal(err)
 			}

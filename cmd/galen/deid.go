@@ -23,11 +23,13 @@ const (
 	mtsamplesPath   = "../shared/data/mtsamples/mtsamples.csv.gz"
 )
 
-func init() {
-	register(command{Name: "deid", Usage: deidUsage, Summary: "de-identify clinical notes (HIPAA Safe Harbor): tag, redact or replace PHI with surrogates", Run: runDeid})
-	register(command{Name: "eval deid", Usage: evalDeidUsage, Summary: "score de-identification against a gold file (per-type recall, precision, F1; span and token level)", Run: runEvalDeid})
-	register(command{Name: "train deid", Usage: trainDeidUsage, Summary: "train the de-identification tagger on the generated surrogate-PHI corpus and report test metrics", Run: runTrainDeid})
-	register(command{Name: "corpus deid", Usage: corpusDeidUsage, Summary: "write one split of the surrogate-PHI corpus as a PhysioNet deid file and a gold file", Run: runCorpusDeid})
+func deidCommands() []command {
+	return []command{
+		{Name: "deid", Usage: deidUsage, Summary: "de-identify clinical notes (HIPAA Safe Harbor): tag, redact or replace PHI with surrogates", Run: runDeid},
+		{Name: "eval deid", Usage: evalDeidUsage, Summary: "score de-identification against a gold file (per-type recall, precision, F1; span and token level)", Run: runEvalDeid},
+		{Name: "train deid", Usage: trainDeidUsage, Summary: "train the de-identification tagger on the generated surrogate-PHI corpus and report test metrics", Run: runTrainDeid},
+		{Name: "corpus deid", Usage: corpusDeidUsage, Summary: "write one split of the surrogate-PHI corpus as a PhysioNet deid file and a gold file", Run: runCorpusDeid},
+	}
 }
 
 // parseInterleaved parses flags that may come after positional arguments
