@@ -37,9 +37,13 @@ type route struct {
 	// Authn, if set, sees the bearer token before the API-key check: it
 	// returns the identity the token proves, an error, or nil, nil to leave
 	// the token to the API-key check (the CDS routes accept client JWTs).
-	Authn   func(r *http.Request, token string) (*galen.APIKey, error)
-	Summary string // one line for /openapi.json and the README
-	Tag     string // OpenAPI group, e.g. "oip", "models"
+	Authn func(r *http.Request, token string) (*galen.APIKey, error)
+	// Deidentify marks a text route whose text is de-identified (tag
+	// mode) before a model sees it: its handler passes the text through
+	// modelText.
+	Deidentify bool
+	Summary    string // one line for /openapi.json and the README
+	Tag        string // OpenAPI group, e.g. "oip", "models"
 
 	Request  any      // zero value of the JSON body type, or nil
 	Response any      // zero value of the success body type, or nil for none
@@ -69,6 +73,7 @@ func (s *Server) allRoutes() []route {
 		s.cdsRoutes(),
 		s.metaRoutes(),
 		s.outcomeRoutes(),
+		s.deidRoutes(),
 	)
 }
 

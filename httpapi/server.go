@@ -39,6 +39,10 @@ type Config struct {
 	// ask). Revocation through this server applies at once; revocation
 	// elsewhere (the CLI, another replica) takes up to this long.
 	KeyCacheTTL time.Duration
+	// DeidKey is the secret key of the de-identification surrogates (same
+	// key, same fake names and date shifts); empty: a random key per
+	// server start.
+	DeidKey []byte
 }
 
 // DefaultMaxBody is the default request body limit.
@@ -87,6 +91,8 @@ type Server struct {
 	cdsConfig atomic.Pointer[cdsState]
 	// authFailures rate-limits audit events of failed authentications.
 	authFailures authFailureLimiter
+	// deid is the de-identifier of /v1/text/deidentify (see deid.go).
+	deid deidState
 }
 
 // New returns a Server that keeps its state in store and runs models through models.
