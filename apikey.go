@@ -29,15 +29,19 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// APIKey is a stored key. The secret itself is never stored: only its
-// SHA-256 (Hash). Prefix is the first characters of the secret, shown in
-// listings so people can tell keys apart.
+// APIKey is a stored key. The secret itself is never stored, only Hash: the
+// SHA-256 of a generated secret (KDF empty), or, for a chosen one, the
+// SHA-256 of its slow, salted KDF (KDF names the function, its parameters
+// and the salt). Listings tell keys apart by ID and Name; Prefix only says
+// which kind of secret the key has ("glk_" generated, "chosen"), never any
+// of its characters.
 type APIKey struct {
 	ID        string     `json:"id"`
 	Name      string     `json:"name,omitempty"`
 	Role      Role       `json:"role"`
 	Prefix    string     `json:"prefix"`
-	Hash      string     `json:"-"` // hex SHA-256 of the secret
+	Hash      string     `json:"-"` // hex SHA-256 of the secret, or of its KDF
+	KDF       string     `json:"-"` // "" or e.g. "argon2id$v=19$m=19456,t=2,p=1$<salt>"
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
@@ -52,6 +56,8 @@ type KeyService interface {
 	FindAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
 	// FindAPIKeys returns all keys, oldest first.
 	FindAPIKeys(ctx context.Context) ([]*APIKey, error)
-	// RevokeAPIKey marks the key revoked. ENOTFOUND if absent.
+	// RevokeAPIKey marks the key revoked. ENOTFOUND if absent; ECONFLICT,
+	// changing nothing, if it is the last active admin key (the API would
+	// have no administrator left). The check and the change are atomic.
 	RevokeAPIKey(ctx context.Context, id string) error
 }
