@@ -14,9 +14,12 @@ const (
 	ECONFLICT     = "conflict"     // the resource exists or changed (409)
 	ETOOLARGE     = "too_large"    // the body is over the limit (413)
 	EUNSUPPORTED  = "unsupported"  // wrong content type (415)
-	EBUSY         = "busy"         // a queue is full; retry later (429)
-	EUNAVAILABLE  = "unavailable"  // not ready or shutting down (503)
-	EINTERNAL     = "internal"     // a bug or an outside failure (500)
+	// EUNPROCESSABLE: the request was well formed but the model cannot
+	// answer it, e.g. its output for this input is not a finite number (422).
+	EUNPROCESSABLE = "unprocessable"
+	EBUSY          = "busy"        // a queue is full; retry later (429)
+	EUNAVAILABLE   = "unavailable" // not ready or shutting down (503)
+	EINTERNAL      = "internal"    // a bug or an outside failure (500)
 )
 
 // Error is Galen's application error: a code, a message safe to show the

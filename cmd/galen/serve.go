@@ -201,10 +201,15 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	}
 
 	models := inference.NewManager(store, loaders(), inference.Config{
-		QueueDepth: cfg.QueueDepth, Concurrency: cfg.Concurrency, Timeout: cfg.InferTimeout,
+		QueueDepth: cfg.QueueDepth, Concurrency: cfg.Concurrency, Timeout: cfg.InferTimeout, Logger: logger,
 	})
 	if err := models.Seed(ctx, builtinModels()); err != nil {
 		return fmt.Errorf("register built-in models: %w", err)
+	}
+	// Logs which version each model serves, and falls back from (and
+	// warns about) versions this server cannot load.
+	if err := models.Preload(ctx); err != nil {
+		return fmt.Errorf("load models: %w", err)
 	}
 	srv, err := httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, WriteTimeout: max(2*time.Minute, cfg.InferTimeout+30*time.Second)}, store, models, logger)
 	if err != nil {
