@@ -13,7 +13,9 @@ const (
 	ENOTFOUND     = "not_found"    // no such resource (404)
 	ECONFLICT     = "conflict"     // the resource exists or changed (409)
 	ETOOLARGE     = "too_large"    // the body is over the limit (413)
-	EUNSUPPORTED  = "unsupported"  // wrong content type (415)
+	EUNSUPPORTED  = "unsupported"  // wrong content type or charset (415)
+	// ENOTACCEPTABLE: no media type the caller accepts can be answered (406).
+	ENOTACCEPTABLE = "not_acceptable"
 	// EUNPROCESSABLE: the request was well formed but the model cannot
 	// answer it, e.g. its output for this input is not a finite number (422).
 	EUNPROCESSABLE = "unprocessable"

@@ -55,6 +55,10 @@ func CodeForStatus(status int) string {
 		return galen.ETOOLARGE
 	case http.StatusUnsupportedMediaType:
 		return galen.EUNSUPPORTED
+	case http.StatusNotAcceptable:
+		return galen.ENOTACCEPTABLE
+	case http.StatusUnprocessableEntity:
+		return galen.EUNPROCESSABLE
 	case http.StatusTooManyRequests:
 		return galen.EBUSY
 	case http.StatusServiceUnavailable:

@@ -28,6 +28,10 @@ func errorStatus(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case galen.EUNSUPPORTED:
 		return http.StatusUnsupportedMediaType
+	case galen.ENOTACCEPTABLE:
+		return http.StatusNotAcceptable
+	case galen.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
 	case galen.EBUSY:
 		return http.StatusTooManyRequests
 	case galen.EUNAVAILABLE:

@@ -3,43 +3,45 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/api"
+	"github.com/galenhealth/galen/internal/keyhash"
 )
 
 // KeyPrefix starts every generated API key secret.
-const KeyPrefix = "glk_"
+const KeyPrefix = keyhash.GeneratedPrefix
+
+// ChosenKeyPrefix is the APIKey.Prefix of a key whose secret was chosen
+// elsewhere (ImportKey): listings show no character of any secret.
+const ChosenKeyPrefix = "chosen"
 
 // MinKeyLength is the shortest secret ImportKey accepts.
 const MinKeyLength = 16
 
-// HashKey returns the hex SHA-256 under which a key secret is stored.
-func HashKey(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
+// HashKey returns the hex SHA-256 under which a generated key secret is
+// stored (a chosen one is stored under keyhash.Derive; see FindKey).
+func HashKey(secret string) string { return keyhash.SHA256(secret) }
 
 // GenerateKey returns a new key with role and name, and its secret, which
 // exists only in the caller's hands: the key stores its hash.
 func GenerateKey(role galen.Role, name string) (*galen.APIKey, string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
+	secret, err := keyhash.Generate()
+	if err != nil {
 		return nil, "", fmt.Errorf("generate key: %w", err)
 	}
-	secret := KeyPrefix + base64.RawURLEncoding.EncodeToString(b)
 	k, err := ImportKey(secret, role, name)
 	return k, secret, err
 }
 
 // ImportKey returns a key for a secret chosen elsewhere, such as
-// GALEN_ADMIN_KEY. EINVALID for an unknown role or a secret shorter than
-// MinKeyLength.
+// GALEN_ADMIN_KEY. A secret of the generated form is stored under its
+// SHA-256; any other under a salted argon2id (keyhash.Derive), so that a
+// copy of the store does not expose a guessable secret to a dictionary.
+// EINVALID for an unknown role or a secret shorter than MinKeyLength.
 func ImportKey(secret string, role galen.Role, name string) (*galen.APIKey, error) {
 	if !role.Valid() {
 		return nil, galen.Errorf(galen.EINVALID, "unknown role %q (want one of %v)", role, galen.Roles)
@@ -54,11 +56,41 @@ func ImportKey(secret string, role galen.Role, name string) (*galen.APIKey, erro
 	if _, err := rand.Read(id); err != nil {
 		return nil, fmt.Errorf("generate key id: %w", err)
 	}
-	prefix := secret[:4]
-	if len(secret) >= 32 {
-		prefix = secret[:8]
+	k := &galen.APIKey{ID: "key_" + hex.EncodeToString(id), Name: name, Role: role, Prefix: KeyPrefix, Hash: HashKey(secret)}
+	if !keyhash.Generated(secret) {
+		kdf, err := keyhash.NewKDF()
+		if err != nil {
+			return nil, err
+		}
+		if k.Hash, err = keyhash.Derive(secret, kdf); err != nil {
+			return nil, err
+		}
+		k.Prefix, k.KDF = ChosenKeyPrefix, kdf
 	}
-	return &galen.APIKey{ID: "key_" + hex.EncodeToString(id), Name: name, Role: role, Prefix: prefix, Hash: HashKey(secret)}, nil
+	return k, nil
+}
+
+// FindKey returns the stored key whose secret is secret, generated or
+// chosen, revoked or not. ENOTFOUND if there is none. A chosen secret
+// costs one argon2id per key stored with a KDF.
+func FindKey(ctx context.Context, store galen.KeyService, secret string) (*galen.APIKey, error) {
+	k, err := store.FindAPIKeyByHash(ctx, HashKey(secret))
+	if galen.ErrorCode(err) != galen.ENOTFOUND || keyhash.Generated(secret) {
+		return k, err
+	}
+	ks, err := store.FindAPIKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range ks {
+		if k.KDF == "" {
+			continue
+		}
+		if h, err := keyhash.Derive(secret, k.KDF); err == nil && h == k.Hash {
+			return k, nil
+		}
+	}
+	return nil, galen.Errorf(galen.ENOTFOUND, "api key not found")
 }
 
 // adminKeyLock is the store lock EnsureAdminKey holds.

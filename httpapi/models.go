@@ -76,7 +76,7 @@ func (s *Server) handleCreateModel(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &req, true); err != nil {
 		return err
 	}
-	info(r).model = req.Name
+	info(r).model = galen.AuditModel(req.Name) // never a name that is not one
 	if req.Task == "" {
 		return galen.Errorf(galen.EINVALID, "task is required")
 	}

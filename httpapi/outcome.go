@@ -39,6 +39,7 @@ const (
 func (s *Server) outcomeRoutes() []route {
 	return []route{
 		{Method: "POST", Pattern: "/v1/outcome/predict", Roles: predictRoles, Audit: true, Handler: s.handleOutcomePredict, Tag: "outcome",
+			Produces: []string{"application/json", mediaFHIR, mediaFHIRLegacy},
 			Summary: "ICU in-hospital mortality risk with per-variable explanation, from PhysioNet-style observations or a FHIR R4 Bundle " +
 				"(Content-Type application/fhir+json); Accept: application/fhir+json answers a RiskAssessment",
 			Request: api.OutcomeRequest{}, Response: api.OutcomeResponse{}, Query: []string{"model", "version", "admission"}},
@@ -115,7 +116,8 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, speaksFHIR 
 		w.Header().Set("Retry-After", "1")
 	}
 	code := map[int]string{http.StatusNotFound: "not-found", http.StatusTooManyRequests: "throttled",
-		http.StatusRequestEntityTooLarge: "too-costly", http.StatusUnsupportedMediaType: "not-supported"}[status]
+		http.StatusRequestEntityTooLarge: "too-costly", http.StatusUnsupportedMediaType: "not-supported",
+		http.StatusUnprocessableEntity: "processing"}[status]
 	if code == "" {
 		code = fhir.CodeInvalid
 	}

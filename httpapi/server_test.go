@@ -148,7 +148,7 @@ func errorOf(tb testing.TB, resp *http.Response, body []byte) string {
 
 func TestErrorStatusRoundTrip(t *testing.T) {
 	for _, code := range []string{galen.EINVALID, galen.EUNAUTHORIZED, galen.EFORBIDDEN, galen.ENOTFOUND, galen.ECONFLICT,
-		galen.ETOOLARGE, galen.EUNSUPPORTED, galen.EBUSY, galen.EUNAVAILABLE, galen.EINTERNAL} {
+		galen.ETOOLARGE, galen.EUNSUPPORTED, galen.ENOTACCEPTABLE, galen.EUNPROCESSABLE, galen.EBUSY, galen.EUNAVAILABLE, galen.EINTERNAL} {
 		t.Run(code, func(t *testing.T) {
 			st := errorStatus(code)
 			if st < 400 {
