@@ -14,6 +14,10 @@ import (
 // asking the store again.
 const DefaultKeyCacheTTL = 2 * time.Second
 
+// derivedTTL is how long the argon2id result of a chosen secret that
+// matched a key is kept.
+const derivedTTL = time.Hour
+
 // maxCachedKeys bounds the key cache; past it, the cache starts over.
 const maxCachedKeys = 4096
 
@@ -52,7 +56,10 @@ func newKeyCache(ttl time.Duration, store galen.KeyService) *keyCache {
 		}
 		return &kdfs, nil
 	})
-	c.derived = ttlcache.New(ttl, maxCachedKeys, func(ctx context.Context, secret string) (*string, error) {
+	// A secret's derived hash never changes (the salt is the key's), and
+	// the key it finds is still checked through byHash, so it is kept
+	// longer than the keys themselves.
+	c.derived = ttlcache.New(derivedTTL, maxCachedKeys, func(ctx context.Context, secret string) (*string, error) {
 		return nil, galen.Errorf(galen.ENOTFOUND, "api key not found")
 	})
 	return c

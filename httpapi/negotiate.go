@@ -17,7 +17,7 @@ import (
 // as UTF-8 all the same), and an Accept header that allows none of the
 // media types the route answers with (ENOTACCEPTABLE, 406).
 func negotiate(r *http.Request, rt route) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && r.ContentLength != 0 {
 		if _, params, err := mime.ParseMediaType(ct); err == nil {
 			if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
 				return galen.Errorf(galen.EUNSUPPORTED, "charset %q is not supported: send UTF-8 (charset=utf-8 or none)", truncateKey(cs))
