@@ -103,8 +103,8 @@ func (s *Server) errBodiesInFlight(w http.ResponseWriter) error {
 // function that gives them back. A declared length over the body limit is
 // ETOOLARGE at once, without reading; a declared length that does not fit
 // is EUNAVAILABLE (503, Retry-After). A body of unknown length (chunked)
-// takes bytes as they arrive and fails its read with EUNAVAILABLE when
-// they do not fit.
+// takes bytes as they arrive (see meteredBody) and fails its read with
+// EUNAVAILABLE when they do not fit.
 func (s *Server) admitBody(w http.ResponseWriter, r *http.Request) (release func(), err error) {
 	switch n := r.ContentLength; {
 	case n > s.cfg.MaxBody:
@@ -123,7 +123,8 @@ func (s *Server) admitBody(w http.ResponseWriter, r *http.Request) (release func
 }
 
 // meteredBody takes each chunk's bytes from the server's in-flight bound
-// as it arrives.
+// as it arrives, twice over: a body of unknown length is read into a
+// buffer that grows by doubling, so it holds up to twice what arrived.
 type meteredBody struct {
 	io.ReadCloser
 	s    *Server
@@ -134,10 +135,10 @@ type meteredBody struct {
 func (b *meteredBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
-		if !b.s.bodies.tryAcquire(int64(n)) {
+		if !b.s.bodies.tryAcquire(2 * int64(n)) {
 			return 0, b.s.errBodiesInFlight(b.w)
 		}
-		b.held.Add(int64(n))
+		b.held.Add(2 * int64(n))
 	}
 	return n, err
 }
