@@ -85,8 +85,12 @@ func (t InferTensor) Decode() (galen.Tensor, error) {
 	if len(bytes.TrimSpace(t.Data)) == 0 {
 		return galen.Tensor{}, bad("data is missing")
 	}
-	if out, ok := decodeNumbersFast(t, want); ok {
+	out, n, ok := countNumbersFast(t, want)
+	switch {
+	case ok && n == want:
 		return out, nil
+	case ok:
+		return galen.Tensor{}, bad("shape %v needs %d elements, data has %d", t.Shape, want, n)
 	}
 	return t.decodeTree(want)
 }

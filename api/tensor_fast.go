@@ -19,7 +19,17 @@ import (
 // this takes, both give the same tensor (FuzzDecodeNumbersFast). A tensor
 // of a few thousand numbers decoded about 5× faster this way.
 func decodeNumbersFast(t InferTensor, want int64) (galen.Tensor, bool) {
-	out := galen.Tensor{Name: t.Name, Datatype: t.Datatype, Shape: t.Shape}
+	out, n, ok := countNumbersFast(t, want)
+	return out, ok && n == want
+}
+
+// countNumbersFast is decodeNumbersFast that also gives the number of
+// elements n of data it could take (ok) whose count does not match the
+// shape, keeping none past the shape's: Decode reports the mismatch at
+// once instead of streaming the data again (a 30 MB body of numbers in
+// under a second instead of tens).
+func countNumbersFast(t InferTensor, want int64) (out galen.Tensor, n int64, ok bool) {
+	out = galen.Tensor{Name: t.Name, Datatype: t.Datatype, Shape: t.Shape}
 	s := &jsonscan.Scanner{Data: t.Data}
 	var elem func() bool
 	switch t.Datatype {
@@ -28,29 +38,33 @@ func decodeNumbersFast(t InferTensor, want int64) (galen.Tensor, bool) {
 		fp32 := t.Datatype == galen.DatatypeFP32
 		elem = func() bool {
 			f, ok := s.Float()
-			if !ok || (fp32 && math.Abs(f) > math.MaxFloat32) || int64(len(out.Floats)) >= want {
+			if !ok || (fp32 && math.Abs(f) > math.MaxFloat32) {
 				return false
 			}
-			out.Floats = append(out.Floats, f)
+			if n++; n <= want {
+				out.Floats = append(out.Floats, f)
+			}
 			return true
 		}
 	case galen.DatatypeINT32, galen.DatatypeINT64:
 		out.Ints = make([]int64, 0, max(0, min(want, 1<<20)))
 		int32s := t.Datatype == galen.DatatypeINT32
 		elem = func() bool {
-			n, ok := s.Number()
-			if !ok || int64(len(out.Ints)) >= want {
+			num, ok := s.Number()
+			if !ok {
 				return false
 			}
-			x, err := strconv.ParseInt(string(n), 10, 64)
+			x, err := strconv.ParseInt(string(num), 10, 64)
 			if err != nil || (int32s && (x < math.MinInt32 || x > math.MaxInt32)) {
 				return false
 			}
-			out.Ints = append(out.Ints, x)
+			if n++; n <= want {
+				out.Ints = append(out.Ints, x)
+			}
 			return true
 		}
 	default:
-		return galen.Tensor{}, false
+		return galen.Tensor{}, 0, false
 	}
 	depth := 0
 	var value func() bool
@@ -66,10 +80,10 @@ func decodeNumbersFast(t InferTensor, want int64) (galen.Tensor, bool) {
 		return ok
 	}
 	if s.Peek() != '[' || !value() || !s.End() {
-		return galen.Tensor{}, false
+		return galen.Tensor{}, 0, false
 	}
-	if n := int64(len(out.Floats) + len(out.Ints)); n != want {
-		return galen.Tensor{}, false
+	if n != want {
+		return galen.Tensor{}, n, true
 	}
-	return out, true
+	return out, n, true
 }
