@@ -378,14 +378,14 @@ func TestLastAdminKeyCannotRevokeItself(t *testing.T) {
 func TestKeyListAndChosenKeys(t *testing.T) {
 	env := newEnv(t, Config{}, inference.Config{}, nil)
 	const chosen = "my-own-admin-key-2026"
-	k, err := ImportKey(chosen, galen.RoleAdmin, "chosen")
+	k, err := galen.ImportKey(chosen, galen.RoleAdmin, "chosen")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := env.store.CreateAPIKey(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}
-	if k.Hash == HashKey(chosen) || !strings.HasPrefix(k.KDF, "argon2id$") {
+	if k.Hash == galen.HashKey(chosen) || !strings.HasPrefix(k.KDF, "argon2id$") {
 		t.Errorf("chosen key stored under hash %s, KDF %q; want argon2id", k.Hash, k.KDF)
 	}
 	env.keys["chosen"] = chosen
@@ -397,7 +397,7 @@ func TestKeyListAndChosenKeys(t *testing.T) {
 	for who, secret := range env.keys {
 		// The old listing showed secret[:8]; no 6 characters of a secret
 		// past the fixed "glk_" may show.
-		for i := len(KeyPrefix); i+6 <= len(secret) && who != "near miss"; i++ {
+		for i := len(galen.KeyPrefix); i+6 <= len(secret) && who != "near miss"; i++ {
 			if bytes.Contains(b, []byte(secret[i:i+6])) {
 				t.Fatalf("the key list shows characters of %s's secret: %s", who, b)
 			}
@@ -411,8 +411,8 @@ func TestKeyListAndChosenKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range list.Keys {
-		if k.ID == "" || (k.Prefix != KeyPrefix && k.Prefix != ChosenKeyPrefix) {
-			t.Errorf("listed key %+v: want an id and prefix %q or %q", k, KeyPrefix, ChosenKeyPrefix)
+		if k.ID == "" || (k.Prefix != galen.KeyPrefix && k.Prefix != galen.ChosenKeyPrefix) {
+			t.Errorf("listed key %+v: want an id and prefix %q or %q", k, galen.KeyPrefix, galen.ChosenKeyPrefix)
 		}
 	}
 	if resp, _ := env.request(t, "near miss", "GET", "/v1/keys", nil); resp.StatusCode != http.StatusUnauthorized {

@@ -69,7 +69,7 @@ func newKeyCache(ttl time.Duration, store galen.KeyService) *keyCache {
 // for a secret not of the generated form, by its argon2id under each
 // active chosen key's KDF.
 func (c *keyCache) lookupSecret(ctx context.Context, secret string) (*galen.APIKey, error) {
-	sum := HashKey(secret)
+	sum := galen.HashKey(secret)
 	k, err := c.lookup(ctx, sum)
 	if galen.ErrorCode(err) != galen.ENOTFOUND || keyhash.Generated(secret) {
 		return k, err

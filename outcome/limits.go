@@ -51,3 +51,12 @@ func treeDepth(tree []node) int {
 	}
 	return most
 }
+
+// clip shortens s to at most n runes for an error message, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}

@@ -100,14 +100,14 @@ func Load(b []byte) (*Model, error) {
 	var a artifact
 	if err := json.Unmarshal(b, &a); err != nil {
 		// The message names the field; artifacts hold no patient data.
-		return nil, galen.WrapError(galen.EINVALID, "outcome: artifact is not valid: "+truncate(err.Error(), 300), err)
+		return nil, galen.WrapError(galen.EINVALID, "outcome: artifact is not valid: "+clip(err.Error(), 300), err)
 	}
 	if a.Format != Format {
-		return nil, galen.Errorf(galen.EINVALID, "outcome: artifact format %q, want %q", truncate(a.Format, 40), Format)
+		return nil, galen.Errorf(galen.EINVALID, "outcome: artifact format %q, want %q", clip(a.Format, 40), Format)
 	}
 	m, err := newModel(a)
 	if err != nil {
-		return nil, galen.WrapError(galen.EINVALID, "outcome: bad artifact: "+truncate(err.Error(), 300), err)
+		return nil, galen.WrapError(galen.EINVALID, "outcome: bad artifact: "+clip(err.Error(), 300), err)
 	}
 	return m, nil
 }
@@ -391,7 +391,7 @@ func (is *Issues) warnings() []string {
 		w = append(w, fmt.Sprintf("%s: %d physiologically impossible value(s) dropped", k, is.Implausible[k]))
 	}
 	for _, k := range sortedKeys(is.Unknown) {
-		w = append(w, fmt.Sprintf("unknown parameter %q: %d observation(s) ignored", truncate(k, 40), is.Unknown[k]))
+		w = append(w, fmt.Sprintf("unknown parameter %q: %d observation(s) ignored", galen.Truncate(k, 40), is.Unknown[k]))
 	}
 	if is.OutOfWindow > 0 {
 		w = append(w, fmt.Sprintf("%d observation(s) outside the model's time window ignored", is.OutOfWindow))
@@ -400,14 +400,6 @@ func (is *Issues) warnings() []string {
 		w = append(w, "observations were not in time order; they were sorted")
 	}
 	return w
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 func sortedKeys(m map[string]int) []string {
@@ -421,6 +413,11 @@ func sortedKeys(m map[string]int) []string {
 
 //go:embed icu-mortality.json
 var builtinArtifact []byte
+
+// BuiltinName is the registry name of the model shipped in the binary, and
+// the model the server's outcome route and CDS service use when a request
+// names none.
+const BuiltinName = "icu-mortality"
 
 // BuiltinArtifact returns the artifact of the model shipped in the binary
 // (trained on PhysioNet/CinC 2012 set A; see MODEL_CARD.md).

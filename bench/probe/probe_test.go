@@ -111,7 +111,7 @@ func server(tb testing.TB) (string, string, *bytes.Buffer) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	k, secret, err := httpapi.GenerateKey(galen.RoleAdmin, "probe")
+	k, secret, err := galen.GenerateKey(galen.RoleAdmin, "probe")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 // builtinModels are registered by `galen serve` on start when absent.
 func builtinModels() []inference.Builtin {
 	return []inference.Builtin{
-		{Name: "icu-mortality", Task: "outcome", Format: outcome.Format, Card: outcome.BuiltinCard(), Artifact: outcome.BuiltinArtifact(),
+		{Name: outcome.BuiltinName, Task: "outcome", Format: outcome.Format, Card: outcome.BuiltinCard(), Artifact: outcome.BuiltinArtifact(),
 			Description: "In-hospital mortality risk from the first 48 hours of an ICU stay (PhysioNet/CinC 2012)"},
 	}
 }
