@@ -157,6 +157,31 @@ func TestLoaderLimitOnUpload(t *testing.T) {
 	}
 }
 
+// TestAliasNeverUnloadable pins item 1: an alias cannot be pointed at a
+// version the server cannot load (one stored before the Loader checked
+// limits, here stored directly): 409 naming the field, and the alias stays.
+func TestAliasNeverUnloadable(t *testing.T) {
+	env := newEnv(t, Config{}, inference.Config{}, nil)
+	ctx := context.Background()
+	art := []byte(`{"input":"x","output":"y","features":100000000,"weights":[],"bias":0,"link":"identity"}`)
+	if err := env.store.CreateModelVersion(ctx, &galen.ModelVersion{ModelName: "lin", Format: linear.Format, Card: testCard}, art); err != nil {
+		t.Fatal(err)
+	}
+	resp, b := env.request(t, "scientist", "PUT", "/v1/models/lin/aliases/production", []byte(`{"version":2}`), "Content-Type", "application/json")
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(errorOf(t, resp, b), "features is 100000000") {
+		t.Fatalf("alias to the unloadable version: %d %s, want 409 naming the field", resp.StatusCode, b)
+	}
+	if resp, b := env.request(t, "scientist", "PUT", "/v1/models/lin/aliases/production", []byte(`{"version":1}`), "Content-Type", "application/json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("alias to the good version: %d %s", resp.StatusCode, b)
+	}
+	// The alias, refused the move, still serves version 1.
+	resp, b = env.request(t, "clinician", "POST", "/v2/models/lin/infer",
+		[]byte(`{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP64","data":[1,2]}]}`), "Content-Type", "application/json")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"model_version":"1"`) {
+		t.Fatalf("infer: %d %s, want version 1", resp.StatusCode, b)
+	}
+}
+
 // rawPost sends a POST with headers and only part of the body its
 // Content-Length declares, half-closes, and returns the status line.
 func rawPost(tb testing.TB, base, path, key string, declared int, sent string) string {

@@ -189,6 +189,11 @@ func (s *Server) handleSetAlias(w http.ResponseWriter, r *http.Request) error {
 	if req.Version < 1 {
 		return galen.Errorf(galen.EINVALID, "version must be >= 1")
 	}
+	// A version the server cannot load (stored before its Loader checked
+	// limits) must not become what an alias serves.
+	if err := s.models.CheckLoadable(r.Context(), r.PathValue("name"), strconv.Itoa(req.Version)); err != nil {
+		return err
+	}
 	a, err := s.store.SetAlias(r.Context(), r.PathValue("name"), r.PathValue("alias"), req.Version)
 	if err != nil {
 		return err

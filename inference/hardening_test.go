@@ -71,6 +71,14 @@ func TestDefaultNeverUnloadable(t *testing.T) {
 		t.Errorf("no warning logged for the fallback:\n%s", logs.String())
 	}
 
+	t.Run("check loadable", func(t *testing.T) {
+		for _, tt := range []struct{ version, code string }{{"1", ""}, {"2", galen.ECONFLICT}, {"production", galen.ECONFLICT}, {"9", galen.ENOTFOUND}} {
+			if err := mgr.CheckLoadable(ctx, "m", tt.version); galen.ErrorCode(err) != tt.code {
+				t.Errorf("CheckLoadable(%s) = %v, want code %q", tt.version, err, tt.code)
+			}
+		}
+	})
+
 	t.Run("nothing loads", func(t *testing.T) {
 		if err := st.CreateModel(ctx, &galen.Model{Name: "bad", Task: "regression"}); err != nil {
 			t.Fatal(err)

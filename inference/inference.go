@@ -236,6 +236,22 @@ func (m *Manager) loadFailure(ctx context.Context, v *galen.ModelVersion) error 
 	return nil
 }
 
+// CheckLoadable returns nil if this server can load version (a number or
+// an alias) of model; ECONFLICT, with the reason, for a version it cannot
+// load (so that no alias is pointed at one); the registry's errors
+// (ENOTFOUND) as they are; nil for a failure that may pass.
+func (m *Manager) CheckLoadable(ctx context.Context, model, version string) error {
+	v, err := m.models.FindModelVersion(ctx, model, version)
+	if err != nil {
+		return err
+	}
+	if reason := m.loadFailure(ctx, v); reason != nil {
+		return galen.WrapError(galen.ECONFLICT, fmt.Sprintf("model %q version %d cannot be loaded by this server, so no alias may point at it: %s",
+			v.ModelName, v.Version, galen.ErrorMessage(reason)), reason)
+	}
+	return nil
+}
+
 // unloadableError is a version this server cannot load: unknown format or
 // an artifact its Loader refuses.
 type unloadableError struct{ err error }
