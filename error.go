@@ -13,11 +13,16 @@ const (
 	ENOTFOUND     = "not_found"    // no such resource (404)
 	ECONFLICT     = "conflict"     // the resource exists or changed (409)
 	ETOOLARGE     = "too_large"    // the body is over the limit (413)
-	EUNSUPPORTED  = "unsupported"  // wrong content type (415)
-	EPRECONDITION = "precondition" // data the request needs is missing and cannot be fetched (412)
-	EBUSY         = "busy"         // a queue is full; retry later (429)
-	EUNAVAILABLE  = "unavailable"  // not ready or shutting down (503)
-	EINTERNAL     = "internal"     // a bug or an outside failure (500)
+	EUNSUPPORTED  = "unsupported"  // wrong content type or charset (415)
+	// ENOTACCEPTABLE: no media type the caller accepts can be answered (406).
+	ENOTACCEPTABLE = "not_acceptable"
+	EPRECONDITION  = "precondition" // data the request needs is missing and cannot be fetched (412)
+	// EUNPROCESSABLE: the request was well formed but the model cannot
+	// answer it, e.g. its output for this input is not a finite number (422).
+	EUNPROCESSABLE = "unprocessable"
+	EBUSY          = "busy"        // a queue is full; retry later (429)
+	EUNAVAILABLE   = "unavailable" // not ready or shutting down (503)
+	EINTERNAL      = "internal"    // a bug or an outside failure (500)
 )
 
 // Error is Galen's application error: a code, a message safe to show the

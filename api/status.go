@@ -24,6 +24,8 @@ var statusTable = []struct {
 	{galen.EPRECONDITION, http.StatusPreconditionFailed, "incomplete"},
 	{galen.ETOOLARGE, http.StatusRequestEntityTooLarge, "too-costly"},
 	{galen.EUNSUPPORTED, http.StatusUnsupportedMediaType, "not-supported"},
+	{galen.ENOTACCEPTABLE, http.StatusNotAcceptable, "not-supported"},
+	{galen.EUNPROCESSABLE, http.StatusUnprocessableEntity, "processing"},
 	{galen.EBUSY, http.StatusTooManyRequests, "throttled"},
 	{galen.EUNAVAILABLE, http.StatusServiceUnavailable, "transient"},
 	{galen.EINTERNAL, http.StatusInternalServerError, "exception"},

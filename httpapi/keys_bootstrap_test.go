@@ -78,8 +78,8 @@ func TestEnsureAdminKeyReplicas(t *testing.T) {
 				} else if len(generated) != 0 {
 					t.Fatalf("%d replicas showed a generated key, want none", len(generated))
 				}
-				if ks[0].Hash != galen.HashKey(want) {
-					t.Error("the stored key is not the one shown or given")
+				if k, err := galen.FindKey(ctx, stores[0], want); err != nil || k.ID != ks[0].ID {
+					t.Errorf("the stored key is not the one shown or given: %v", err)
 				}
 			}
 		})

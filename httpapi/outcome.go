@@ -32,6 +32,7 @@ const (
 func (s *Server) outcomeRoutes() []route {
 	return []route{
 		{Method: "POST", Pattern: "/v1/outcome/predict", Roles: predictRoles, Audit: true, Handler: s.handleOutcomePredict, Tag: "outcome",
+			Produces: []string{"application/json", mediaFHIR, mediaFHIRLegacy},
 			Summary: "ICU in-hospital mortality risk with per-variable explanation, from PhysioNet-style observations or a FHIR R4 Bundle " +
 				"(Content-Type application/fhir+json); Accept: application/fhir+json answers a RiskAssessment",
 			Request: api.OutcomeRequest{}, Response: api.OutcomeResponse{}, Query: []string{"model", "version", "admission"}},

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/jsonscan"
 	"github.com/galenhealth/galen/internal/jsonstrict"
 )
 
@@ -49,6 +50,9 @@ type route struct {
 	Response any      // zero value of the success body type, or nil for none
 	Status   int      // success status; 200 if zero
 	Query    []string // query parameters, for the OpenAPI document
+	// Produces lists the media types the route answers with (nil:
+	// application/json); a request whose Accept allows none gets 406.
+	Produces []string
 }
 
 // Role sets used by the route table.
@@ -179,11 +183,20 @@ func (w *statusWriter) flush() {
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{id: newRequestID(), route: &rt, model: r.PathValue("name"), client: peerIP(r.RemoteAddr)}
+		// The audit log gets the {name} path value only when it is a valid
+		// model name: the caller chooses it, up to the URL's length.
+		ri := &reqInfo{id: newRequestID(), route: &rt, model: galen.AuditModel(r.PathValue("name")), client: peerIP(r.RemoteAddr)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
 		sw := &statusWriter{ResponseWriter: w, buffered: rt.Audit}
 		sw.Header().Set("X-Request-Id", ri.id)
+		if len(rt.Roles) > 0 {
+			// Answers behind a key may carry patient risk: no cache may
+			// keep them.
+			sw.Header().Set("Cache-Control", "no-store")
+		}
 		r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBody)
+		release := func() {}
+		defer func() { release() }()
 		var bodyHash string
 		defer func() {
 			if p := recover(); p != nil {
@@ -221,6 +234,12 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.logger.Debug("request", "request_id", ri.id, "method", rt.Method, "route", rt.Pattern, "status", sw.status, "latency_ms", float64(lat.Microseconds())/1000)
 		}()
 		err := s.authenticate(r, rt, ri)
+		if err == nil {
+			err = negotiate(r, rt)
+		}
+		if err == nil {
+			release, err = s.admitBody(sw, r)
+		}
 		if err == nil && rt.Audit {
 			bodyHash, err = readBody(r, ri, s.cfg.MaxBody)
 		}
@@ -261,7 +280,7 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 		}
 	}
 	if k == nil {
-		k, err = s.keys.lookup(r.Context(), galen.HashKey(token))
+		k, err = s.keys.lookupSecret(r.Context(), token)
 	}
 	switch {
 	case galen.ErrorCode(err) == galen.ENOTFOUND:
@@ -285,7 +304,7 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 func readBody(r *http.Request, ri *reqInfo, limit int64) (string, error) {
 	b, err := readAll(r.Body, min(r.ContentLength, limit))
 	if err != nil {
-		return "", err
+		return "", bodyReadError(r, len(b), err)
 	}
 	ri.body, ri.hasBody = b, true
 	r.Body = io.NopCloser(bytes.NewReader(b))
@@ -298,11 +317,40 @@ func readBody(r *http.Request, ri *reqInfo, limit int64) (string, error) {
 
 // requestBody returns the whole request body: on an audited route the
 // bytes the middleware read to hash them, elsewhere the body read now.
+// Every body is JSON: one with a key twice in an object is EINVALID, since
+// decoders differ on which of the two they keep.
 func requestBody(r *http.Request) ([]byte, error) {
-	if ri := info(r); ri.hasBody {
-		return ri.body, nil
+	ri := info(r)
+	if !ri.hasBody {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, bodyReadError(r, len(b), err)
+		}
+		ri.body, ri.hasBody = b, true
 	}
-	return io.ReadAll(r.Body)
+	if key, at, dup := jsonscan.DuplicateKey(ri.body); dup {
+		return nil, galen.Errorf(galen.EINVALID, "malformed JSON: key %q appears twice in one object (second at byte %d)", truncateKey(key), at)
+	}
+	return ri.body, nil
+}
+
+// truncateKey shortens a key quoted in an error.
+func truncateKey(k string) string {
+	if len(k) > 40 {
+		return strings.ToValidUTF8(k[:40], "") + "…"
+	}
+	return k
+}
+
+// bodyReadError turns the failure to read a body into the caller's error
+// where it is the caller's: a body that ends before its Content-Length
+// (the client closed or half-closed the connection) is EINVALID, not an
+// internal error; the body limit and the in-flight limit pass through.
+func bodyReadError(r *http.Request, got int, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return galen.WrapError(galen.EINVALID, fmt.Sprintf("request body ended after %d of the %d bytes its Content-Length declares", got, r.ContentLength), err)
+	}
+	return err
 }
 
 // readAll is io.ReadAll for a body of size bytes, the declared
@@ -359,7 +407,11 @@ func decodeJSON(r *http.Request, v any, strict bool) error {
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	return decodeBody(r.Body, v, strict)
+	body, err := requestBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeBody(bytes.NewReader(body), v, strict)
 }
 
 // decodeBody decodes one JSON value from rd into v (jsonstrict.Decode) and

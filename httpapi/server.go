@@ -43,10 +43,18 @@ type Config struct {
 	// key, same fake names and date shifts); empty: a random key per
 	// server start.
 	DeidKey []byte
+	// MaxBodyInFlight bounds the bytes of request bodies the server holds
+	// or is receiving at once, all requests together (default
+	// DefaultMaxBodyInFlight, at least MaxBody); a request that would go
+	// over it gets 503 with Retry-After before its body is read.
+	MaxBodyInFlight int64
 }
 
 // DefaultMaxBody is the default request body limit.
 const DefaultMaxBody = 32 << 20
+
+// DefaultMaxBodyInFlight is the default Config.MaxBodyInFlight.
+const DefaultMaxBodyInFlight = 128 << 20
 
 func (c Config) withDefaults() Config {
 	if c.MaxBody <= 0 {
@@ -67,6 +75,10 @@ func (c Config) withDefaults() Config {
 	if c.KeyCacheTTL == 0 {
 		c.KeyCacheTTL = DefaultKeyCacheTTL
 	}
+	if c.MaxBodyInFlight <= 0 {
+		c.MaxBodyInFlight = DefaultMaxBodyInFlight
+	}
+	c.MaxBodyInFlight = max(c.MaxBodyInFlight, c.MaxBody)
 	if c.Version == "" {
 		c.Version = "dev"
 	}
@@ -93,6 +105,8 @@ type Server struct {
 	authFailures authFailureLimiter
 	// deid is the de-identifier of /v1/text/deidentify (see deid.go).
 	deid deidState
+	// bodies counts the request body bytes in flight (see admitBody).
+	bodies byteSemaphore
 }
 
 // New returns a Server that keeps its state in store and runs models through models.
@@ -100,8 +114,9 @@ func New(cfg Config, store galen.Store, models *inference.Manager, logger *slog.
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, store: store, models: models, logger: logger}
 	s.authFailures.max = maxAuditedAuthFailures
+	s.bodies.max = cfg.MaxBodyInFlight
 	s.metrics = newMetrics(models)
-	s.keys = newKeyCache(cfg.KeyCacheTTL, store.FindAPIKeyByHash)
+	s.keys = newKeyCache(cfg.KeyCacheTTL, store)
 	s.routes = s.allRoutes()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {

@@ -148,7 +148,7 @@ func errorOf(tb testing.TB, resp *http.Response, body []byte) string {
 
 func TestErrorStatusRoundTrip(t *testing.T) {
 	for _, code := range []string{galen.EINVALID, galen.EUNAUTHORIZED, galen.EFORBIDDEN, galen.ENOTFOUND, galen.ECONFLICT,
-		galen.EPRECONDITION, galen.ETOOLARGE, galen.EUNSUPPORTED, galen.EBUSY, galen.EUNAVAILABLE, galen.EINTERNAL} {
+		galen.EPRECONDITION, galen.ETOOLARGE, galen.EUNSUPPORTED, galen.ENOTACCEPTABLE, galen.EUNPROCESSABLE, galen.EBUSY, galen.EUNAVAILABLE, galen.EINTERNAL} {
 		t.Run(code, func(t *testing.T) {
 			st := api.StatusForCode(code)
 			if st < 400 {

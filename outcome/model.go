@@ -99,14 +99,15 @@ func newModel(a artifact) (*Model, error) {
 func Load(b []byte) (*Model, error) {
 	var a artifact
 	if err := json.Unmarshal(b, &a); err != nil {
-		return nil, galen.WrapError(galen.EINVALID, "outcome: artifact is not valid JSON", err)
+		// The message names the field; artifacts hold no patient data.
+		return nil, galen.WrapError(galen.EINVALID, "outcome: artifact is not valid: "+clip(err.Error(), 300), err)
 	}
 	if a.Format != Format {
-		return nil, galen.Errorf(galen.EINVALID, "outcome: artifact format %q, want %q", a.Format, Format)
+		return nil, galen.Errorf(galen.EINVALID, "outcome: artifact format %q, want %q", clip(a.Format, 40), Format)
 	}
 	m, err := newModel(a)
 	if err != nil {
-		return nil, galen.WrapError(galen.EINVALID, "outcome: bad artifact", err)
+		return nil, galen.WrapError(galen.EINVALID, "outcome: bad artifact: "+clip(err.Error(), 300), err)
 	}
 	return m, nil
 }
@@ -114,8 +115,8 @@ func Load(b []byte) (*Model, error) {
 func (m *Model) check() error {
 	a := &m.a
 	nv := len(variables)
-	if a.Config.Bins() <= 0 || a.Config.withDefaults() != a.Config {
-		return fmt.Errorf("config %+v", a.Config)
+	if err := checkConfig(a.Config); err != nil {
+		return err
 	}
 	if len(a.Norm.Mean) != nv || len(a.Norm.Std) != nv {
 		return fmt.Errorf("normalizer has %d variables, want %d", len(a.Norm.Mean), nv)
@@ -161,6 +162,11 @@ func (m *Model) check() error {
 	}
 	return nil
 }
+
+// errNotFinite answers a stay whose risk is not a number, which only a
+// model with extreme weights can give; it is the model's limit, not the
+// caller's mistake, and never a crash or a 500.
+var errNotFinite = galen.Errorf(galen.EUNPROCESSABLE, "outcome: the model's risk for this stay is not a finite number")
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
@@ -323,6 +329,9 @@ func (m *Model) Risk(ctx context.Context, s *Stay) (float64, error) {
 	}
 	c := clean(s, m.a.Config)
 	r, _, _, _ := m.scores(&c, false)
+	if !finite(r) {
+		return 0, errNotFinite
+	}
 	return r, nil
 }
 
@@ -343,6 +352,9 @@ func (m *Model) Predict(ctx context.Context, s *Stay) (Prediction, error) {
 	}
 	c := clean(s, m.a.Config)
 	risk, rl, rg, contribs := m.scores(&c, true)
+	if !finite(risk) {
+		return Prediction{}, errNotFinite
+	}
 	p := Prediction{Risk: risk, Band: m.band(risk), Contributions: contribs}
 	if p.Contributions == nil {
 		p.Contributions = []Contribution{}

@@ -62,6 +62,11 @@ func Run(t *testing.T, open Open) {
 		{"BadText", testBadText},
 		{"Canceled", testCanceled},
 		{"WithLock", testWithLock},
+		{"LastAdminKey", testLastAdminKey},
+		{"ConcurrentAdminRevokes", testConcurrentAdminRevokes},
+		{"AuditBounds", testAuditBounds},
+		{"CardBounds", testCardBounds},
+		{"KDFKey", testKDFKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -205,9 +205,9 @@ func loadRegisteredOutcome(ctx context.Context, cli *CLI, sf *storeFlags, ref st
 		return nil, "", err
 	}
 	defer store.Close()
-	// The server's own resolution, without its cache; no loaders are needed
-	// to resolve.
-	v, err := inference.NewManager(store, nil, inference.Config{ResolveTTL: -1}).Resolve(ctx, name, version)
+	// The server's own resolution, without its cache, with the server's
+	// loaders: a version it cannot load is not what it serves by default.
+	v, err := inference.NewManager(store, loaders(), inference.Config{ResolveTTL: -1}).Resolve(ctx, name, version)
 	if err != nil {
 		return nil, "", err
 	}
