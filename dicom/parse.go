@@ -131,8 +131,13 @@ func (e *Error) Error() string {
 
 // fail returns an EINVALID galen error wrapping an *Error.
 func fail(t Tag, off int64, format string, args ...any) error {
+	return failCode(galen.EINVALID, t, off, format, args...)
+}
+
+// failCode returns a galen error with code wrapping an *Error.
+func failCode(code string, t Tag, off int64, format string, args ...any) error {
 	e := &Error{Tag: t, Offset: off, Msg: fmt.Sprintf(format, args...)}
-	return &galen.Error{Code: galen.EINVALID, Message: e.Error(), Err: e}
+	return &galen.Error{Code: code, Message: e.Error(), Err: e}
 }
 
 // Parse reads a DICOM Part 10 file: the 128-byte preamble, "DICM", the

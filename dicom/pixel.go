@@ -2,6 +2,8 @@ package dicom
 
 import (
 	"encoding/binary"
+
+	"github.com/galenhealth/galen"
 	"math"
 	"strings"
 )
@@ -42,7 +44,8 @@ type Image struct {
 // and RLE Lossless pixel data of 8 or 16 bits, signed or unsigned,
 // MONOCHROME1, MONOCHROME2 and RGB are supported; other encapsulated
 // syntaxes (JPEG, JPEG-LS, JPEG 2000, ...) are an EINVALID error naming the
-// pixel data element and its offset.
+// pixel data element and its offset. A frame of more than opts.MaxPixels
+// values is an ETOOLARGE error, raised before anything is allocated.
 func (f *File) Image(opts Options) (*Image, error) {
 	d := f.Dataset
 	if opts.MaxPixels <= 0 {
@@ -134,7 +137,7 @@ func (f *File) Image(opts Options) (*Image, error) {
 	}
 	n := im.Rows * im.Columns * im.Samples
 	if n > opts.MaxPixels {
-		return nil, fail(TagRows, at(TagRows), "%d×%d×%d values per frame, more than the limit %d", im.Rows, im.Columns, im.Samples, opts.MaxPixels)
+		return nil, failCode(galen.ETOOLARGE, TagRows, at(TagRows), "%d×%d×%d values per frame, more than the limit %d", im.Rows, im.Columns, im.Samples, opts.MaxPixels)
 	}
 	bps := im.BitsAllocated / 8
 	frameBytes := n * bps
