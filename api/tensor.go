@@ -31,7 +31,7 @@ func NewInferTensor(t galen.Tensor) (InferTensor, error) {
 	switch t.Datatype {
 	case galen.DatatypeFP32, galen.DatatypeFP64:
 		data = nonNil(t.Floats)
-	case galen.DatatypeINT32, galen.DatatypeINT64:
+	case galen.DatatypeINT32, galen.DatatypeINT64, galen.DatatypeUINT8:
 		data = nonNil(t.Ints)
 	case galen.DatatypeBOOL:
 		b := make([]bool, len(t.Ints))
@@ -129,7 +129,7 @@ func (t InferTensor) decodeTree(want int64) (galen.Tensor, error) {
 			}
 			out.Floats[i] = f
 		}
-	case galen.DatatypeINT32, galen.DatatypeINT64:
+	case galen.DatatypeINT32, galen.DatatypeINT64, galen.DatatypeUINT8:
 		out.Ints = make([]int64, len(flat))
 		for i, e := range flat {
 			n, ok := e.(json.Number)
@@ -142,6 +142,9 @@ func (t InferTensor) decodeTree(want int64) (galen.Tensor, error) {
 			}
 			if t.Datatype == galen.DatatypeINT32 && (x < math.MinInt32 || x > math.MaxInt32) {
 				return galen.Tensor{}, bad("element %d (%s) is out of range for INT32", i, n)
+			}
+			if t.Datatype == galen.DatatypeUINT8 && (x < 0 || x > math.MaxUint8) {
+				return galen.Tensor{}, bad("element %d (%s) is out of range for UINT8", i, n)
 			}
 			out.Ints[i] = x
 		}
@@ -166,7 +169,7 @@ func (t InferTensor) decodeTree(want int64) (galen.Tensor, error) {
 			out.Strings[i] = s
 		}
 	default:
-		return galen.Tensor{}, bad("unsupported datatype %q (want BOOL, INT32, INT64, FP32, FP64 or BYTES)", t.Datatype)
+		return galen.Tensor{}, bad("unsupported datatype %q (want BOOL, UINT8, INT32, INT64, FP32, FP64 or BYTES)", t.Datatype)
 	}
 	return out, nil
 }

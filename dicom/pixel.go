@@ -143,8 +143,10 @@ func (f *File) Image(opts Options) (*Image, error) {
 	frameBytes := n * bps
 	var raw []byte
 	var bo binary.ByteOrder = d.byteOrder
+	native := f.TransferSyntax == ImplicitVRLittleEndian || f.TransferSyntax == ExplicitVRLittleEndian ||
+		f.TransferSyntax == ExplicitVRBigEndian || f.TransferSyntax == DeflatedExplicitVRLittleEndian
 	switch {
-	case !pe.Undefined:
+	case native && !pe.Undefined:
 		if im.Frames > len(pe.Value)/frameBytes {
 			return nil, fail(TagPixelData, pe.Offset, "%d bytes of pixel data, %d frames of %d bytes need %d", len(pe.Value), im.Frames, frameBytes, im.Frames*frameBytes)
 		}
@@ -152,7 +154,7 @@ func (f *File) Image(opts Options) (*Image, error) {
 		if planar == 1 {
 			raw = interleave(raw, im.Rows*im.Columns, bps)
 		}
-	case f.TransferSyntax == RLELossless:
+	case f.TransferSyntax == RLELossless && pe.Undefined:
 		frag, err := frameFragment(pe, im.Frames, opts.Frame)
 		if err != nil {
 			return nil, err

@@ -35,6 +35,11 @@ type Config struct {
 	// ask). Revocation through this server applies at once; revocation
 	// elsewhere (the CLI, another replica) takes up to this long.
 	KeyCacheTTL time.Duration
+	// ImagingMaxBytes and ImagingMaxPixels bound an image sent to
+	// /v1/imaging/classify (defaults DefaultImagingMaxBytes, 16 MiB, and
+	// DefaultImagingMaxPixels); over them the answer is 413.
+	ImagingMaxBytes  int64
+	ImagingMaxPixels int
 }
 
 // DefaultMaxBody is the default request body limit.
@@ -61,6 +66,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Version == "" {
 		c.Version = "dev"
+	}
+	if c.ImagingMaxBytes <= 0 {
+		c.ImagingMaxBytes = DefaultImagingMaxBytes
+	}
+	if c.ImagingMaxPixels <= 0 {
+		c.ImagingMaxPixels = DefaultImagingMaxPixels
 	}
 	return c
 }

@@ -10,8 +10,8 @@ import (
 // Open Inference Protocol v2 tensors of the image classifier; N is the
 // batch size and S the model's input side (28):
 //
-//	input  "image"          UINT8 [N, 1, S, S]  grey pixels, 0 black to 255 white
-//	                        (FP32 is taken too, with values in the same 0-255 scale)
+//	input  "image"          FP32  [N, 1, S, S]  grey pixels, 0 black to 255 white
+//	                        (UINT8 is taken too, and is the compact form)
 //	output "probabilities"  FP32  [N, 2]        P(normal), P(pneumonia)
 const (
 	InputImage          = "image"
@@ -48,7 +48,7 @@ func FromPredictor(p galen.Predictor) (m *Model, ok bool) {
 
 func (p *predictor) Inputs() []galen.TensorSpec {
 	S := int64(p.m.Size())
-	return []galen.TensorSpec{{Name: InputImage, Datatype: galen.DatatypeUINT8, Shape: []int64{-1, 1, S, S}}}
+	return []galen.TensorSpec{{Name: InputImage, Datatype: galen.DatatypeFP32, Shape: []int64{-1, 1, S, S}}}
 }
 
 func (p *predictor) Outputs() []galen.TensorSpec {
@@ -78,7 +78,7 @@ func (p *predictor) Infer(ctx context.Context, inputs []galen.Tensor) ([]galen.T
 			}
 			px[i] = uint8(v)
 		}
-	case galen.DatatypeFP32:
+	case galen.DatatypeFP32, galen.DatatypeFP64:
 		if len(in.Floats) != len(px) {
 			return nil, galen.Errorf(galen.EINVALID, "input %q has %d values, want %d", InputImage, len(in.Floats), len(px))
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/imaging"
 	"github.com/galenhealth/galen/inference"
 	"github.com/galenhealth/galen/linear"
 	"github.com/galenhealth/galen/outcome"
@@ -12,10 +13,12 @@ func builtinModels() []inference.Builtin {
 	return []inference.Builtin{
 		{Name: "icu-mortality", Task: "outcome", Format: outcome.Format, Card: outcome.BuiltinCard(), Artifact: outcome.BuiltinArtifact(),
 			Description: "In-hospital mortality risk from the first 48 hours of an ICU stay (PhysioNet/CinC 2012)"},
+		{Name: "pneumonia-xray", Task: "imaging", Format: imaging.Format, Card: imaging.BuiltinCard(), Artifact: imaging.BuiltinArtifact(),
+			Description: imaging.Description},
 	}
 }
 
 // loaders maps each artifact format the server can load to its Loader.
 func loaders() map[string]galen.Loader {
-	return map[string]galen.Loader{linear.Format: linear.Load, outcome.Format: outcome.Loader}
+	return map[string]galen.Loader{linear.Format: linear.Load, outcome.Format: outcome.Loader, imaging.Format: imaging.Loader}
 }
