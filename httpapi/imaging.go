@@ -20,8 +20,6 @@ import (
 	"github.com/galenhealth/galen/inference"
 )
 
-func init() { addRoutes((*Server).imagingRoutes) }
-
 // DefaultImagingModel is the model /v1/imaging/classify uses when the
 // request names none.
 const DefaultImagingModel = "pneumonia-xray"

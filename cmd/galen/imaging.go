@@ -20,13 +20,16 @@ const (
 	predictImagingUsage = "[--model NAME[:VERSION|:ALIAS]] [--saliency DIR] [--data-dir DIR | --store URL] FILE..."
 )
 
-func init() {
-	register(command{Name: "train imaging", Usage: trainImagingUsage, Run: runTrainImaging,
-		Summary: "train the chest X-ray pneumonia CNN on a MedMNIST .npz and register it with its model card"})
-	register(command{Name: "eval imaging", Usage: evalImagingUsage, Run: runEvalImaging,
-		Summary: "evaluate the built-in or a registered chest X-ray model on one split of a MedMNIST .npz"})
-	register(command{Name: "predict imaging", Usage: predictImagingUsage, Run: runPredictImaging,
-		Summary: "classify PNG, JPEG or DICOM chest X-rays (one JSON line per file)"})
+// imagingCommands are the commands of the chest X-ray classifier.
+func imagingCommands() []command {
+	return []command{
+		{Name: "train imaging", Usage: trainImagingUsage, Run: runTrainImaging,
+			Summary: "train the chest X-ray pneumonia CNN on a MedMNIST .npz and register it with its model card"},
+		{Name: "eval imaging", Usage: evalImagingUsage, Run: runEvalImaging,
+			Summary: "evaluate the built-in or a registered chest X-ray model on one split of a MedMNIST .npz"},
+		{Name: "predict imaging", Usage: predictImagingUsage, Run: runPredictImaging,
+			Summary: "classify PNG, JPEG or DICOM chest X-rays (one JSON line per file)"},
+	}
 }
 
 func runTrainImaging(ctx context.Context, cli *CLI, args []string) error {
