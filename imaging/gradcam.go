@@ -27,12 +27,18 @@ type Saliency struct {
 	PNG    []byte    `json:"png,omitempty"` // base64 in JSON
 }
 
-// gradNets holds copies of a model's network for Grad-CAM: a backward pass
-// accumulates into the parameters' gradients, so concurrent explanations
-// each take their own copy.
-var gradNets sync.Map // *Model -> *sync.Pool of *Net
+// gradNets holds, per model, copies of its network with a recording tape
+// each for Grad-CAM: a backward pass accumulates into the parameters'
+// gradients, so concurrent explanations each take their own copy, and the
+// tape keeps its memory from one explanation to the next.
+var gradNets sync.Map // *Model -> *sync.Pool of *gradNet
 
-func (m *Model) borrowNet() (*Net, func()) {
+type gradNet struct {
+	net *Net
+	tp  *nn.Tape
+}
+
+func (m *Model) borrowNet() (*gradNet, func()) {
 	pv, _ := gradNets.LoadOrStore(m, &sync.Pool{New: func() any {
 		c := NewNet(m.net.Config, 1)
 		src := append(m.net.Parameters(), m.net.Buffers()...)
@@ -40,11 +46,13 @@ func (m *Model) borrowNet() (*Net, func()) {
 		for i := range src {
 			copy(dst[i].Tensor.Data, src[i].Tensor.Data)
 		}
-		return c
+		tp := nn.NewTape()
+		tp.SetTraining(false)
+		return &gradNet{net: c, tp: tp}
 	}})
 	pool := pv.(*sync.Pool)
-	n := pool.Get().(*Net)
-	return n, func() { nn.ZeroGrad(n.Parameters()); pool.Put(n) }
+	g := pool.Get().(*gradNet)
+	return g, func() { nn.ZeroGrad(g.net.Parameters()); g.tp.Reset(); pool.Put(g) }
 }
 
 // GradCAM returns the Grad-CAM map (Selvaraju et al. 2017) of the
@@ -56,20 +64,18 @@ func (m *Model) GradCAM(px []uint8) (*Saliency, error) {
 	if len(px) != S*S {
 		return nil, galen.Errorf(galen.EINVALID, "imaging: %d pixels, want %dx%d", len(px), S, S)
 	}
-	net, done := m.borrowNet()
+	g, done := m.borrowNet()
 	defer done()
 	x := make([]float32, S*S)
 	Normalize(x, px)
-	tp := nn.NewTape()
-	tp.SetTraining(false)
-	feat, logits := net.Features(tp, nn.FromSlice(x, 1, 1, S, S))
+	tp := g.tp
+	feat, logits := g.net.Features(tp, nn.FromSlice(x, 1, 1, S, S))
 	tp.BackwardFrom(logits, []float32{-1, 1})
 	C, h, w := feat.Shape[1], feat.Shape[2], feat.Shape[3]
 	cam := make([]float32, h*w)
 	for c := range C {
-		g := feat.Grad[c*h*w : (c+1)*h*w]
 		var alpha float32
-		for _, v := range g {
+		for _, v := range feat.Grad[c*h*w : (c+1)*h*w] {
 			alpha += v
 		}
 		alpha /= float32(h * w)

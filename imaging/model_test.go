@@ -311,3 +311,38 @@ func TestGradCAMFindsLesion(t *testing.T) {
 		t.Errorf("Grad-CAM on the lesion in %d of %d images, want at least 80%%", hits, n)
 	}
 }
+
+// TestGradCAMConcurrent explains images from several goroutines at once
+// (each borrows its own copy of the network): the maps equal the serial
+// ones. Run with -race.
+func TestGradCAMConcurrent(t *testing.T) {
+	m, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := readData(t).Test
+	want := make([][]float64, 4)
+	for i := range want {
+		s, err := m.GradCAM(set.Image(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = s.Grid
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			i := g % 4
+			s, err := m.GradCAM(set.Image(i))
+			if err == nil && !slices.Equal(s.Grid, want[i]) {
+				err = galen.Errorf(galen.EINTERNAL, "goroutine %d: map of image %d differs from the serial one", g, i)
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
