@@ -91,12 +91,13 @@ func TestTrainEvalPredictImaging(t *testing.T) {
 		t.Errorf("n = %v", got["n"])
 	}
 
-	// The built-in model on the real validation split.
-	code, stdout, stderr = galenCmd(t, nil, "eval", "imaging", "--data", pneumoniaNPZ, "--split", "val", "--json")
+	// The built-in model on every 8th validation image (the whole split is
+	// imaging.TestBuiltin's).
+	code, stdout, stderr = galenCmd(t, nil, "eval", "imaging", "--data", tiny, "--split", "val", "--json")
 	if code != 0 {
 		t.Fatalf("eval exit %d: %s", code, stderr)
 	}
-	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got["auc"] < 0.97 || got["n"] != 524 {
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got["auc"] < 0.95 || got["n"] != float64(every(d.Val, 8).N) {
 		t.Errorf("built-in on val: %s %v", stdout, err)
 	}
 
