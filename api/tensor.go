@@ -31,7 +31,7 @@ func NewInferTensor(t galen.Tensor) (InferTensor, error) {
 	switch t.Datatype {
 	case galen.DatatypeFP32, galen.DatatypeFP64:
 		data = nonNil(t.Floats)
-	case galen.DatatypeINT32, galen.DatatypeINT64:
+	case galen.DatatypeINT32, galen.DatatypeINT64, galen.DatatypeUINT8:
 		data = nonNil(t.Ints)
 	case galen.DatatypeBOOL:
 		b := make([]bool, len(t.Ints))
@@ -130,7 +130,7 @@ func (t InferTensor) decodeTree(want int64) (galen.Tensor, error) {
 			out.Floats[i] = f
 			return nil
 		}
-	case galen.DatatypeINT32, galen.DatatypeINT64:
+	case galen.DatatypeINT32, galen.DatatypeINT64, galen.DatatypeUINT8:
 		out.Ints = make([]int64, n)
 		convert = func(i int64, e any) error {
 			num, ok := e.(json.Number)
@@ -143,6 +143,9 @@ func (t InferTensor) decodeTree(want int64) (galen.Tensor, error) {
 			}
 			if t.Datatype == galen.DatatypeINT32 && (x < math.MinInt32 || x > math.MaxInt32) {
 				return fmt.Errorf("element %d (%s) is out of range for INT32", i, num)
+			}
+			if t.Datatype == galen.DatatypeUINT8 && (x < 0 || x > math.MaxUint8) {
+				return fmt.Errorf("element %d (%s) is out of range for UINT8", i, num)
 			}
 			out.Ints[i] = x
 			return nil
@@ -170,7 +173,7 @@ func (t InferTensor) decodeTree(want int64) (galen.Tensor, error) {
 			return nil
 		}
 	default:
-		return galen.Tensor{}, bad("unsupported datatype %q (want BOOL, INT32, INT64, FP32, FP64 or BYTES)", t.Datatype)
+		return galen.Tensor{}, bad("unsupported datatype %q (want BOOL, UINT8, INT32, INT64, FP32, FP64 or BYTES)", t.Datatype)
 	}
 	if _, err := t.walk(convert); err != nil {
 		return galen.Tensor{}, bad("%v", err)

@@ -9,7 +9,7 @@ import (
 )
 
 // decodeNumbersFast reads the data of a numeric tensor (FP32, FP64, INT32,
-// INT64), nested arrays of plain numbers, straight into Galen's form,
+// INT64, UINT8), nested arrays of plain numbers, straight into Galen's form,
 // without the tree of any values the general path builds. It reports false
 // for anything else (another datatype, a non-number, nesting deeper than
 // maxDepth, a value out of range, a count that does not match the shape,
@@ -46,16 +46,17 @@ func countNumbersFast(t InferTensor, want int64) (out galen.Tensor, n int64, ok 
 			}
 			return true
 		}
-	case galen.DatatypeINT32, galen.DatatypeINT64:
+	case galen.DatatypeINT32, galen.DatatypeINT64, galen.DatatypeUINT8:
 		out.Ints = make([]int64, 0, max(0, min(want, 1<<20)))
 		int32s := t.Datatype == galen.DatatypeINT32
+		uint8s := t.Datatype == galen.DatatypeUINT8
 		elem = func() bool {
 			num, ok := s.Number()
 			if !ok {
 				return false
 			}
 			x, err := strconv.ParseInt(string(num), 10, 64)
-			if err != nil || (int32s && (x < math.MinInt32 || x > math.MaxInt32)) {
+			if err != nil || (int32s && (x < math.MinInt32 || x > math.MaxInt32)) || (uint8s && (x < 0 || x > math.MaxUint8)) {
 				return false
 			}
 			if n++; n <= want {

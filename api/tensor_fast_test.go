@@ -17,6 +17,7 @@ func FuzzDecodeNumbersFast(f *testing.F) {
 	f.Add("FP64", "[-0, 1e308]", int64(2))
 	f.Add("FP32", "[1e39]", int64(1))
 	f.Add("BOOL", "[true]", int64(1))
+	f.Add("UINT8", "[[0, 255], [256, -1]]", int64(4))
 	f.Fuzz(func(t *testing.T, datatype, data string, want int64) {
 		if !json.Valid([]byte(data)) {
 			return // an InferTensor's data is always one JSON value

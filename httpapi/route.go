@@ -78,6 +78,7 @@ func (s *Server) allRoutes() []route {
 		s.metaRoutes(),
 		s.outcomeRoutes(),
 		s.deidRoutes(),
+		s.imagingRoutes(),
 	)
 }
 

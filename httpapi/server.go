@@ -48,6 +48,11 @@ type Config struct {
 	// DefaultMaxBodyInFlight, at least MaxBody); a request that would go
 	// over it gets 503 with Retry-After before its body is read.
 	MaxBodyInFlight int64
+	// ImagingMaxBytes and ImagingMaxPixels bound an image sent to
+	// /v1/imaging/classify (defaults DefaultImagingMaxBytes, 16 MiB, and
+	// DefaultImagingMaxPixels); over them the answer is 413.
+	ImagingMaxBytes  int64
+	ImagingMaxPixels int
 }
 
 // DefaultMaxBody is the default request body limit.
@@ -81,6 +86,12 @@ func (c Config) withDefaults() Config {
 	c.MaxBodyInFlight = max(c.MaxBodyInFlight, c.MaxBody)
 	if c.Version == "" {
 		c.Version = "dev"
+	}
+	if c.ImagingMaxBytes <= 0 {
+		c.ImagingMaxBytes = DefaultImagingMaxBytes
+	}
+	if c.ImagingMaxPixels <= 0 {
+		c.ImagingMaxPixels = DefaultImagingMaxPixels
 	}
 	return c
 }

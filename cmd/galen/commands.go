@@ -35,6 +35,7 @@ func allCommands() []command {
 		modelsCommands(),
 		outcomeCommands(),
 		deidCommands(),
+		imagingCommands(),
 	)
 }
 
