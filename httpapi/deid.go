@@ -48,7 +48,8 @@ func (s *Server) deidRoutes() []route {
 		{Method: "POST", Pattern: "/v1/text/deidentify", Roles: predictRoles, Audit: true, Handler: s.handleDeidentify, Tag: "text",
 			Summary: "de-identify a clinical note (HIPAA Safe Harbor identifiers): tag, redact or replace with consistent surrogates; " +
 				"plain JSON, or a FHIR DocumentReference or Binary with text/plain data (Content-Type application/fhir+json)",
-			Request: api.DeidentifyRequest{}, Response: api.DeidentifyResponse{}, Query: []string{"mode", "patient", "keep_weekdays"}},
+			Produces: []string{"application/json", mediaFHIR, mediaFHIRLegacy},
+			Request:  api.DeidentifyRequest{}, Response: api.DeidentifyResponse{}, Query: []string{"mode", "patient", "keep_weekdays"}},
 	}
 }
 

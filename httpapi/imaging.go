@@ -36,6 +36,7 @@ func (s *Server) imagingRoutes() []route {
 		{Method: "POST", Pattern: "/v1/imaging/classify", Roles: predictRoles, Audit: true, Handler: s.handleImagingClassify, Tag: "imaging",
 			Summary: "pneumonia vs normal from a chest X-ray: raw image/png, image/jpeg or application/dicom body, or multipart/form-data " +
 				"with the image in the first file part; ?saliency=true adds a Grad-CAM map; Accept: application/fhir+json answers a DiagnosticReport",
+			Produces: []string{"application/json", mediaFHIR, mediaFHIRLegacy},
 			Response: api.ImagingResponse{}, Query: []string{"model", "version", "saliency"}},
 	}
 }
