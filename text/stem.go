@@ -43,23 +43,33 @@ func Stem(w string) string {
 // dropped, words stemmed; numbers become "<num>" or "<num> unit" so that a
 // dose's unit counts, not its value.
 func Terms(toks []Token) []string {
-	out := make([]string, 0, len(toks))
-	for _, t := range toks {
+	terms, _ := termsAt(toks)
+	return terms
+}
+
+// termsAt returns Terms and, for each term, the index of its token.
+func termsAt(toks []Token) (terms []string, at []int) {
+	terms = make([]string, 0, len(toks))
+	at = make([]int, 0, len(toks))
+	for i, t := range toks {
+		var term string
 		switch t.Kind {
 		case Punct:
 			continue
 		case Number:
-			out = append(out, numberTerm(t.Norm))
+			term = numberTerm(t.Norm)
 		case Abbrev:
-			out = append(out, t.Norm)
+			term = t.Norm
 		default:
 			if IsStopWord(t.Norm) || len(t.Norm) < 2 {
 				continue
 			}
-			out = append(out, Stem(t.Norm))
+			term = Stem(t.Norm)
 		}
+		terms = append(terms, term)
+		at = append(at, i)
 	}
-	return out
+	return terms, at
 }
 
 // numberTerm maps "5 mg" to "<num> mg", "12-mm" to "<num> mm", "120/80" to
