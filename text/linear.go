@@ -105,4 +105,3 @@ func (l *Linear) explain(toks []Token, probs []float64, c, k int) []Attribution 
 	})
 	return out[:min(k, len(out))]
 }
-

@@ -35,9 +35,9 @@ func init() {
 // textFlags are the data and training flags both text commands share.
 type textFlags struct {
 	data, textCol, labelCol, modelType, exportSplit, drop string
-	seed                                              uint64
-	minClass, pretrainEpochs, epochs, maxLen          int
-	noBaseline                                        bool
+	seed                                                  uint64
+	minClass, pretrainEpochs, epochs, maxLen              int
+	noBaseline                                            bool
 }
 
 func addTextFlags(fs interface {
@@ -207,7 +207,7 @@ func runTrainText(ctx context.Context, cli *CLI, args []string) error {
 	}
 	m := chosen(rep)
 	c.Meta = map[string]string{"data": text.MTSamplesData, "license": text.MTSamplesLicense, "seed": fmt.Sprint(rep.Seed), "setting": m.Setting,
-		"split": fmt.Sprintf("stratified: %d train, %d validation, %d test", rep.NTrain-rep.NVal, rep.NVal, rep.NTest),
+		"split":         fmt.Sprintf("stratified: %d train, %d validation, %d test", rep.NTrain-rep.NVal, rep.NVal, rep.NTest),
 		"test_macro_f1": fmt.Sprintf("%.4f", m.Test.MacroF1), "test_accuracy": fmt.Sprintf("%.4f", m.Test.Accuracy), "test_ece": fmt.Sprintf("%.4f", m.Test.ECE)}
 	artifact, err := c.Marshal()
 	if err != nil {
