@@ -7,7 +7,7 @@ import (
 
 // TextClassifyRequest is the body of POST /v1/text/classify.
 type TextClassifyRequest struct {
-	Text string `json:"text"`           // the note, UTF-8, at most 256 KiB
+	Text string `json:"text"`            // the note, UTF-8, at most 256 KiB
 	TopK int    `json:"top_k,omitempty"` // labels to return (default 3)
 }
 

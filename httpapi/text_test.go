@@ -119,9 +119,11 @@ func TestTextClassifyFHIR(t *testing.T) {
 		Entry        []struct {
 			Resource struct {
 				ResourceType       string
-				VerificationStatus struct{ Coding []struct{ System, Code string } }
-				Code               struct{ Text string }
-				Subject            struct{ Display string }
+				VerificationStatus struct {
+					Coding []struct{ System, Code string }
+				}
+				Code    struct{ Text string }
+				Subject struct{ Display string }
 			}
 		}
 	}
