@@ -152,49 +152,15 @@ func (e *Encoder) Logits(toks []Token) []float64 {
 const igSteps = 8
 
 // explain attributes class c's logit to the text's tokens with integrated
-// gradients (Sundararajan et al. 2017) on the token embeddings: the path
-// runs from position embeddings alone (no token) to the full input in
-// igSteps steps (midpoint rule); a piece's attribution is the sum over
-// dimensions of gradient times token embedding, and a token's the sum
-// over its pieces.
+// gradients (Sundararajan et al. 2017), igSteps steps, summing each
+// token's pieces; it returns the k tokens of largest |attribution|.
 func (e *Encoder) explain(toks []Token, c, k int) []Attribution {
 	ids, tokIdx := e.ids(toks)
-	s, d := len(ids), e.Config.DModel
-	e.explainMu.Lock()
-	defer e.explainMu.Unlock()
-	tp := nn.NewTape()
-	tokEmb := e.Tok.Forward(nil, ids, 1, s).Data
-	posIDs := make([]int, s)
-	for i := range posIDs {
-		posIDs[i] = i
-	}
-	posEmb := e.Pos.Forward(nil, posIDs, 1, s).Data
-	x := nn.New(igSteps, s, d)
-	for m := range igSteps {
-		alpha := (float32(m) + 0.5) / igSteps
-		for i := range s * d {
-			x.Data[m*s*d+i] = posEmb[i] + alpha*tokEmb[i]
-		}
-	}
-	x.SetRequiresGrad(true)
-	logits := e.classify(tp, x, nil)
-	seed := make([]float32, len(logits.Data))
-	k0 := logits.Shape[1]
-	for m := range igSteps {
-		seed[m*k0+c] = 1
-	}
-	tp.BackwardFrom(logits, seed)
+	perPiece := e.integratedGradients(ids, c, igSteps)
 	perTok := map[int]float64{}
-	for i := 1; i < s; i++ {
-		var a float64
-		for m := range igSteps {
-			for j := range d {
-				a += float64(x.Grad[m*s*d+i*d+j]) * float64(tokEmb[i*d+j])
-			}
-		}
-		perTok[tokIdx[i]] += a / igSteps
+	for i := 1; i < len(ids); i++ { // [CLS] is no token of the text
+		perTok[tokIdx[i]] += perPiece[i]
 	}
-	nn.ZeroGrad(e.Parameters())
 	out := make([]Attribution, 0, len(perTok))
 	for ti, a := range perTok {
 		t := toks[ti]
@@ -207,6 +173,54 @@ func (e *Encoder) explain(toks []Token, c, k int) []Attribution {
 		return cmp.Compare(a.Spans[0].Start, b.Spans[0].Start)
 	})
 	return out[:min(k, len(out))]
+}
+
+// integratedGradients returns, for each piece of ids, its integrated
+// gradient for class c's logit on the token embeddings: the path runs from
+// the position embeddings alone (no tokens) to the full input, in steps
+// points (midpoint rule); a piece's attribution is the sum over dimensions
+// of the path-averaged gradient times its token embedding. By the
+// completeness axiom the attributions add up to logit(input) −
+// logit(positions only), up to the path's discretisation.
+func (e *Encoder) integratedGradients(ids []int, c, steps int) []float64 {
+	s, d := len(ids), e.Config.DModel
+	e.explainMu.Lock()
+	defer e.explainMu.Unlock()
+	tp := nn.NewTape()
+	tp.SetTraining(false)
+	tokEmb := e.Tok.Forward(nil, ids, 1, s).Data
+	posIDs := make([]int, s)
+	for i := range posIDs {
+		posIDs[i] = i
+	}
+	posEmb := e.Pos.Forward(nil, posIDs, 1, s).Data
+	x := nn.New(steps, s, d)
+	for m := range steps {
+		alpha := (float32(m) + 0.5) / float32(steps)
+		for i := range s * d {
+			x.Data[m*s*d+i] = posEmb[i] + alpha*tokEmb[i]
+		}
+	}
+	x.SetRequiresGrad(true)
+	logits := e.classify(tp, x, nil)
+	k := logits.Shape[1]
+	seed := make([]float32, len(logits.Data))
+	for m := range steps {
+		seed[m*k+c] = 1
+	}
+	tp.BackwardFrom(logits, seed)
+	out := make([]float64, s)
+	for i := range s {
+		var a float64
+		for m := range steps {
+			for j := range d {
+				a += float64(x.Grad[m*s*d+i*d+j]) * float64(tokEmb[i*d+j])
+			}
+		}
+		out[i] = a / float64(steps)
+	}
+	nn.ZeroGrad(e.Parameters())
+	return out
 }
 
 // save adds the encoder to an artifact.

@@ -68,10 +68,11 @@ func maskPieces(seqs [][]int, s, vocab int, rng *rand.Rand) (masked [][]int, pos
 }
 
 // Pretrain trains the encoder's body as a masked language model on the
-// piece sequences of unlabelled texts.
-func (e *Encoder) Pretrain(ctx context.Context, seqs [][]int, cfg EncoderTrainConfig) error {
+// piece sequences of unlabelled texts. It returns the mean masked-piece
+// loss of each epoch.
+func (e *Encoder) Pretrain(ctx context.Context, seqs [][]int, cfg EncoderTrainConfig) ([]float64, error) {
 	if cfg.PretrainEpochs <= 0 || len(seqs) == 0 {
-		return nil
+		return nil, nil
 	}
 	rng := nn.NewRand(cfg.Seed + 101)
 	d, v := e.Config.DModel, len(e.WP.Vocab)
@@ -86,11 +87,14 @@ func (e *Encoder) Pretrain(ctx context.Context, seqs [][]int, cfg EncoderTrainCo
 		order[i] = i
 	}
 	step := 0
+	var losses []float64
 	for range cfg.PretrainEpochs {
+		var sum float64
+		var n int
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for lo := 0; lo < len(order); lo += cfg.Batch {
 			if err := ctx.Err(); err != nil {
-				return err
+				return nil, err
 			}
 			var bs [][]int
 			for _, i := range order[lo:min(lo+cfg.Batch, len(order))] {
@@ -108,6 +112,8 @@ func (e *Encoder) Pretrain(ctx context.Context, seqs [][]int, cfg EncoderTrainCo
 			picked := tp.Embedding(tp.Reshape(h, len(bs)*s, d), pos)
 			logits := head.Out.Forward(tp, head.Norm.Forward(tp, tp.GELU(head.Dense.Forward(tp, picked))))
 			loss := tp.CrossEntropy(logits, target, nil)
+			sum += float64(loss.Data[0])
+			n++
 			tp.Backward(loss)
 			nn.ClipGradNorm(params, 1)
 			opt.SetLR(sched.At(step))
@@ -118,8 +124,9 @@ func (e *Encoder) Pretrain(ctx context.Context, seqs [][]int, cfg EncoderTrainCo
 				cfg.Progress("pretrain", step, steps)
 			}
 		}
+		losses = append(losses, sum/float64(max(n, 1)))
 	}
-	return nil
+	return losses, nil
 }
 
 // FineTune trains the whole encoder as a classifier on labelled piece

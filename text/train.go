@@ -12,6 +12,12 @@ import (
 // DefaultSeed is the seed of the built-in model's split and training.
 const DefaultSeed = 20261204
 
+// Default split fractions: test of all, validation of the rest.
+const (
+	DefaultTestFrac = 0.2
+	DefaultValFrac  = 0.2
+)
+
 // TrainConfig sets a training run.
 type TrainConfig struct {
 	Seed      uint64
@@ -59,10 +65,10 @@ type Report struct {
 // come from validation predictions.
 func Run(ctx context.Context, ex []Example, cfg TrainConfig) (*Classifier, *Report, error) {
 	if cfg.TestFrac == 0 {
-		cfg.TestFrac = 0.2
+		cfg.TestFrac = DefaultTestFrac
 	}
 	if cfg.ValFrac == 0 {
-		cfg.ValFrac = 0.2
+		cfg.ValFrac = DefaultValFrac
 	}
 	if cfg.ModelType == "" {
 		cfg.ModelType = ModelLinear
@@ -231,10 +237,11 @@ func trainEncoder(ctx context.Context, labels []string, trA []*Analysis, trY []i
 	trS, vaS := seqsOf(trA), seqsOf(vaA)
 	if cfg.PretrainEpochs > 0 {
 		// masked-language modelling on all text of the 80 %, labels unused
-		if err := e.Pretrain(ctx, append(append([][]int(nil), trS...), vaS...), cfg); err != nil {
+		losses, err := e.Pretrain(ctx, append(append([][]int(nil), trS...), vaS...), cfg)
+		if err != nil {
 			return nil, ModelReport{}, err
 		}
-		logf("pretrained %d epochs (%s)", cfg.PretrainEpochs, time.Since(start).Round(time.Second))
+		logf("pretrained %d epochs (%s); masked-piece loss per epoch %.3f", cfg.PretrainEpochs, time.Since(start).Round(time.Second), losses)
 	}
 	valF1, epoch, err := e.FineTune(ctx, trS, trY, vaS, vaY, labels, cfg)
 	if err != nil {

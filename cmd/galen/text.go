@@ -37,7 +37,7 @@ type textFlags struct {
 	data, textCol, labelCol, modelType, exportSplit, drop string
 	seed                                                  uint64
 	minClass, pretrainEpochs, epochs, maxLen              int
-	noBaseline                                            bool
+	noBaseline, splitOnly                                 bool
 }
 
 func addTextFlags(fs interface {
@@ -63,6 +63,7 @@ func addTextFlags(fs interface {
 	fs.IntVar(&tf.pretrainEpochs, "pretrain-epochs", def.PretrainEpochs, "transformer: masked-language-model epochs over the training text (0: none)")
 	fs.IntVar(&tf.epochs, "epochs", def.Epochs, "transformer: fine-tuning epochs at most (the best on validation is kept)")
 	fs.IntVar(&tf.maxLen, "max-len", def.Encoder.MaxLen, "transformer: WordPiece pieces per text (longer texts are cut)")
+	fs.BoolVar(&tf.splitOnly, "split-only", false, "with --export-split: write the split and stop, training nothing")
 	fs.BoolVar(&tf.noBaseline, "no-pretrain-baseline", false, "also fine-tune the encoder without pretraining, to measure what pretraining adds")
 }
 
@@ -93,6 +94,16 @@ func trainText(ctx context.Context, cli *CLI, tf *textFlags, quiet bool) ([]text
 	}
 	fmt.Fprintf(log, "read %d rows (%d without text, %d without label); %d distinct texts, %d repeats with the same label merged, %d with only dropped labels, %d ambiguous (several labels) dropped; %d small classes dropped; %d texts in %d classes\n",
 		rr.Rows, rr.EmptyText, rr.EmptyLabel, res.DistinctTexts, res.Duplicates, res.DroppedLabel, res.Ambiguous, len(res.SmallClasses), res.Kept, len(res.ClassSizes))
+	if tf.splitOnly {
+		if tf.exportSplit == "" {
+			return nil, nil, nil, usageError("--split-only needs --export-split FILE")
+		}
+		labels := make([]string, len(ex))
+		for i, e := range ex {
+			labels[i] = e.Label
+		}
+		return ex, nil, nil, writeSplitFile(tf.exportSplit, ex, text.MakeSplit(labels, text.DefaultTestFrac, text.DefaultValFrac, tf.seed))
+	}
 	bar := &lineProgress{w: log}
 	enc := text.DefaultEncoderTrainConfig()
 	enc.PretrainEpochs, enc.Epochs, enc.Encoder.MaxLen = tf.pretrainEpochs, tf.epochs, tf.maxLen
@@ -104,19 +115,23 @@ func trainText(ctx context.Context, cli *CLI, tf *textFlags, quiet bool) ([]text
 		return nil, nil, nil, err
 	}
 	if tf.exportSplit != "" {
-		f, err := os.Create(tf.exportSplit)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if err := text.WriteSplit(f, ex, rep.Split); err != nil {
-			f.Close()
-			return nil, nil, nil, err
-		}
-		if err := f.Close(); err != nil {
+		if err := writeSplitFile(tf.exportSplit, ex, rep.Split); err != nil {
 			return nil, nil, nil, err
 		}
 	}
 	return ex, c, rep, nil
+}
+
+func writeSplitFile(path string, ex []text.Example, s text.Split) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := text.WriteSplit(f, ex, s); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // lineProgress prints a line at each tenth of a training phase.
@@ -154,7 +169,7 @@ func runEvalText(ctx context.Context, cli *CLI, args []string) error {
 		return err
 	}
 	_, _, rep, err := trainText(ctx, cli, tf, *asJSON)
-	if err != nil {
+	if err != nil || rep == nil {
 		return err
 	}
 	m := chosen(rep)
@@ -202,7 +217,7 @@ func runTrainText(ctx context.Context, cli *CLI, args []string) error {
 		return err
 	}
 	_, c, rep, err := trainText(ctx, cli, tf, false)
-	if err != nil {
+	if err != nil || rep == nil {
 		return err
 	}
 	m := chosen(rep)
