@@ -27,7 +27,7 @@ const DefaultTextModel = "clinical-specialty"
 func (s *Server) textRoutes() []route {
 	return []route{
 		{Method: "POST", Pattern: "/v1/text/classify", Roles: predictRoles, Audit: true, Handler: s.handleTextClassify, Tag: "text",
-			Summary: "medical specialty of a clinical note, with the words that decided it, its sections and its negated findings; " +
+			Summary: "Medical specialty of a clinical note, with the words that decided it, its sections and its negated findings; " +
 				"Accept: application/fhir+json answers a Bundle of Conditions (negated findings refuted)",
 			Request: api.TextClassifyRequest{}, Response: api.TextClassifyResponse{}, Query: []string{"model", "version"}},
 	}
