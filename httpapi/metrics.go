@@ -82,9 +82,6 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// The meta routes come in through addRoutes, as other capabilities' routes do.
-func init() { addRoutes((*Server).metaRoutes) }
-
 // metaRoutes describe and measure the server itself.
 func (s *Server) metaRoutes() []route {
 	prom := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/jsonstrict"
 )
 
 // route is one entry of the route table. The mux, the role check, the audit
@@ -56,25 +57,19 @@ var (
 	auditRoles    = []galen.Role{galen.RoleAdmin, galen.RoleAuditor}
 )
 
-// routeGroups holds route sets added by other files of this package through
-// addRoutes, so that a capability adds its routes in a file of its own.
-var routeGroups []func(*Server) []route
-
-// addRoutes registers a function returning more routes; call it from init:
-//
-//	func init() { addRoutes((*Server).outcomeRoutes) }
-func addRoutes(f func(*Server) []route) { routeGroups = append(routeGroups, f) }
-
-// allRoutes returns the whole route table.
+// allRoutes returns the whole route table: one explicit list of route
+// sets, one per file of this package. A new capability adds its
+// s.<capability>Routes() here; its CDS Hooks services go in cdsServices.
 func (s *Server) allRoutes() []route {
-	rs := s.oipRoutes()
-	rs = append(rs, s.modelRoutes()...)
-	rs = append(rs, s.keyRoutes()...)
-	rs = append(rs, s.auditRoutes()...)
-	for _, f := range routeGroups {
-		rs = append(rs, f(s)...)
-	}
-	return rs
+	return slices.Concat(
+		s.oipRoutes(),
+		s.modelRoutes(),
+		s.keyRoutes(),
+		s.auditRoutes(),
+		s.cdsRoutes(),
+		s.metaRoutes(),
+		s.outcomeRoutes(),
+	)
 }
 
 // reqInfo is what the middleware and handlers of one request share.
@@ -95,8 +90,11 @@ type reqInfo struct {
 type infoKey struct{}
 
 // info returns the request's reqInfo.
-func info(r *http.Request) *reqInfo {
-	if ri, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+func info(r *http.Request) *reqInfo { return infoFrom(r.Context()) }
+
+// infoFrom returns the reqInfo of the request whose context ctx is.
+func infoFrom(ctx context.Context) *reqInfo {
+	if ri, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
 		return ri
 	}
 	return &reqInfo{route: &route{}}
@@ -258,7 +256,7 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 		}
 	}
 	if k == nil {
-		k, err = s.keys.lookup(r.Context(), HashKey(token))
+		k, err = s.keys.lookup(r.Context(), galen.HashKey(token))
 	}
 	switch {
 	case galen.ErrorCode(err) == galen.ENOTFOUND:
@@ -356,19 +354,15 @@ func decodeJSON(r *http.Request, v any, strict bool) error {
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(r.Body)
-	if strict {
-		dec.DisallowUnknownFields()
-	}
-	if err := dec.Decode(v); err != nil {
+	return decodeBody(r.Body, v, strict)
+}
+
+// decodeBody decodes one JSON value from rd into v (jsonstrict.Decode) and
+// turns a failure into EINVALID naming the place, or ETOOLARGE's
+// *http.MaxBytesError.
+func decodeBody(rd io.Reader, v any, strict bool) error {
+	if err := jsonstrict.Decode(rd, v, strict); err != nil {
 		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return galen.Errorf(galen.EINVALID, "malformed JSON: more data after the first value")
 	}
 	return nil
 }
@@ -392,6 +386,8 @@ func jsonError(err error) error {
 	switch {
 	case errors.As(err, &mbe):
 		return err
+	case errors.Is(err, jsonstrict.ErrTrailing):
+		return galen.Errorf(galen.EINVALID, "malformed JSON: more data after the first value")
 	case errors.Is(err, io.EOF):
 		return galen.Errorf(galen.EINVALID, "request body is empty; want a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):

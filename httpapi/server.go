@@ -1,8 +1,12 @@
-// Package httpapi is Galen's HTTP layer: the Open Inference Protocol v2
-// routes, the /v1 task and registry API, API-key authentication with roles,
-// the audit log, Prometheus metrics and the OpenAPI description. Every route
-// is one entry in a table (see route.go) from which the mux, the role checks
-// and /openapi.json are all built.
+// Package httpapi is Galen's HTTP layer and nothing else: the Open
+// Inference Protocol v2 routes, the /v1 task and registry API, the CDS Hooks
+// routes, API-key authentication with roles, the audit log, Prometheus
+// metrics and the OpenAPI description. Every route is one entry in a table
+// (allRoutes in route.go, one explicit list with one route set per file)
+// from which the mux, the role checks, the audit, the metrics and
+// /openapi.json are all built. A handler decodes the request, calls the
+// capability (outcome/, cdshooks/ ...) and encodes the answer; the rules
+// of each capability live in its own package.
 package httpapi
 
 import (

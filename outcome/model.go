@@ -379,7 +379,7 @@ func (is *Issues) warnings() []string {
 		w = append(w, fmt.Sprintf("%s: %d physiologically impossible value(s) dropped", k, is.Implausible[k]))
 	}
 	for _, k := range sortedKeys(is.Unknown) {
-		w = append(w, fmt.Sprintf("unknown parameter %q: %d observation(s) ignored", truncate(k, 40), is.Unknown[k]))
+		w = append(w, fmt.Sprintf("unknown parameter %q: %d observation(s) ignored", galen.Truncate(k, 40), is.Unknown[k]))
 	}
 	if is.OutOfWindow > 0 {
 		w = append(w, fmt.Sprintf("%d observation(s) outside the model's time window ignored", is.OutOfWindow))
@@ -388,14 +388,6 @@ func (is *Issues) warnings() []string {
 		w = append(w, "observations were not in time order; they were sorted")
 	}
 	return w
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 func sortedKeys(m map[string]int) []string {

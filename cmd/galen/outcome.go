@@ -21,19 +21,22 @@ const (
 	evalOutcomeUsage  = "--records PATH --outcomes FILE [--model NAME[:VERSION|:ALIAS]] [--split all|train|validation|test [--seed N]] [--json] [--data-dir DIR | --store URL]"
 )
 
-func init() {
-	register(command{
-		Name:    "train outcome",
-		Usage:   trainOutcomeUsage,
-		Summary: "train the ICU mortality model (PhysioNet 2012 format) and register it with its model card",
-		Run:     runTrainOutcome,
-	})
-	register(command{
-		Name:    "eval outcome",
-		Usage:   evalOutcomeUsage,
-		Summary: "evaluate the built-in or a registered ICU mortality model on records in PhysioNet 2012 format",
-		Run:     runEvalOutcome,
-	})
+// outcomeCommands train and evaluate the ICU mortality model.
+func outcomeCommands() []command {
+	return []command{
+		{
+			Name:    "train outcome",
+			Usage:   trainOutcomeUsage,
+			Summary: "train the ICU mortality model (PhysioNet 2012 format) and register it with its model card",
+			Run:     runTrainOutcome,
+		},
+		{
+			Name:    "eval outcome",
+			Usage:   evalOutcomeUsage,
+			Summary: "evaluate the built-in or a registered ICU mortality model on records in PhysioNet 2012 format",
+			Run:     runEvalOutcome,
+		},
+	}
 }
 
 func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {

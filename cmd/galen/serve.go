@@ -15,12 +15,16 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/cdshooks"
 	"github.com/galenhealth/galen/httpapi"
 	"github.com/galenhealth/galen/inference"
 )
 
-func init() {
-	register(command{Name: "serve", Usage: "[flags]", Summary: "run the Galen server", Run: runServe})
+// serveCommands run the server.
+func serveCommands() []command {
+	return []command{
+		{Name: "serve", Usage: "[flags]", Summary: "run the Galen server", Run: runServe},
+	}
 }
 
 // Config is the whole configuration of `galen serve`. It is read from flags
@@ -187,12 +191,12 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	}
 	defer store.Close()
 
-	generated, err := httpapi.EnsureAdminKey(ctx, store, cfg.AdminKey)
+	generated, err := galen.EnsureAdminKey(ctx, store, cfg.AdminKey)
 	if err != nil {
 		return fmt.Errorf("admin key: %w", err)
 	}
 	if cfg.AdminKey != "" {
-		if _, err := store.FindAPIKeyByHash(ctx, httpapi.HashKey(cfg.AdminKey)); galen.ErrorCode(err) == galen.ENOTFOUND {
+		if _, err := store.FindAPIKeyByHash(ctx, galen.HashKey(cfg.AdminKey)); galen.ErrorCode(err) == galen.ENOTFOUND {
 			logger.Warn("GALEN_ADMIN_KEY is set but the store already had keys, so it is not a key; use `galen keys create`")
 		}
 	}
@@ -210,9 +214,9 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	if err != nil {
 		return err
 	}
-	var issuers []httpapi.CDSIssuer
+	var issuers []cdshooks.Issuer
 	if cfg.CDSTrust != "" {
-		if issuers, err = httpapi.LoadCDSTrust(cfg.CDSTrust); err != nil {
+		if issuers, err = cdshooks.LoadTrust(cfg.CDSTrust); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/fhir"
 	"github.com/galenhealth/galen/outcome"
 )
@@ -265,7 +266,7 @@ func (c *converter) code(path loc, cc *fhir.CodeableConcept, report bool) (Code,
 				return *k, true
 			}
 			if report {
-				c.warn(fhir.CodeCodeInvalid, path.at(".code"), "unknown PhysioNet 2012 variable %q: observation ignored", truncate(x.Code, 40))
+				c.warn(fhir.CodeCodeInvalid, path.at(".code"), "unknown PhysioNet 2012 variable %q: observation ignored", galen.Truncate(x.Code, 40))
 			}
 			return Code{}, false
 		}
@@ -277,9 +278,9 @@ func (c *converter) code(path loc, cc *fhir.CodeableConcept, report bool) (Code,
 	case len(loinc) == 0:
 		c.warn(fhir.CodeCodeInvalid, path.at(".code"), "no LOINC coding (system %s): observation ignored", fhir.SystemLOINC)
 	case hints[loinc[0]] != "":
-		c.warn(fhir.CodeCodeInvalid, path.at(".code"), "LOINC %s: %s; observation ignored", truncate(loinc[0], 20), hints[loinc[0]])
+		c.warn(fhir.CodeCodeInvalid, path.at(".code"), "LOINC %s: %s; observation ignored", galen.Truncate(loinc[0], 20), hints[loinc[0]])
 	default:
-		c.warn(fhir.CodeCodeInvalid, path.at(".code"), "LOINC %s is not used by the ICU mortality model: observation ignored", truncate(strings.Join(loinc, ", "), 60))
+		c.warn(fhir.CodeCodeInvalid, path.at(".code"), "LOINC %s is not used by the ICU mortality model: observation ignored", galen.Truncate(strings.Join(loinc, ", "), 60))
 	}
 	return Code{}, false
 }
@@ -323,12 +324,12 @@ func (c *converter) value(path loc, code Code, at time.Time, q *fhir.Quantity, i
 				c.warn(fhir.CodeValue, path.at(".valueQuantity"), "%s value has no unit (want %s): observation ignored", code.Variable, strings.Join(code.Units(), ", "))
 			} else {
 				c.warn(fhir.CodeValue, path.at(".valueQuantity.code"), "%s unit %q cannot be converted to %s (accepted: %s): observation ignored",
-					code.Variable, truncate(unit, 20), code.Unit, strings.Join(code.Units(), ", "))
+					code.Variable, galen.Truncate(unit, 20), code.Unit, strings.Join(code.Units(), ", "))
 			}
 			return false
 		}
 		if q.Comparator != "" {
-			c.warn(fhir.CodeValue, path.at(".valueQuantity.comparator"), "%s value with comparator %q used as the number given", code.Variable, truncate(q.Comparator, 2))
+			c.warn(fhir.CodeValue, path.at(".valueQuantity.comparator"), "%s value with comparator %q used as the number given", code.Variable, galen.Truncate(q.Comparator, 2))
 		}
 		v = conv
 	case q != nil:
@@ -496,12 +497,4 @@ func ageAt(birth string, t time.Time) (float64, bool) {
 		return 0, false
 	}
 	return float64(age), true
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
