@@ -69,6 +69,7 @@ func (s *Server) allRoutes() []route {
 		s.cdsRoutes(),
 		s.metaRoutes(),
 		s.outcomeRoutes(),
+		s.textRoutes(),
 	)
 }
 

@@ -18,8 +18,6 @@ import (
 	"github.com/galenhealth/galen/text"
 )
 
-func init() { addRoutes((*Server).textRoutes) }
-
 // DefaultTextModel is the model /v1/text/classify uses when the request
 // names none.
 const DefaultTextModel = "clinical-specialty"

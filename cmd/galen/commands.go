@@ -34,6 +34,7 @@ func allCommands() []command {
 		keysCommands(),
 		modelsCommands(),
 		outcomeCommands(),
+		textCommands(),
 	)
 }
 

@@ -17,19 +17,14 @@ const (
 	trainTextUsage = "[--data FILE.csv] [--text-col C --label-col L] [--model-type linear|transformer|best] [--seed N] [--no-pretrain-baseline] [--export-split FILE] [--report FILE] [--out FILE | --name clinical-specialty [--data-dir DIR | --store URL]]"
 )
 
-func init() {
-	register(command{
-		Name:    "eval text",
-		Usage:   evalTextUsage,
-		Summary: "train a text classifier on a stratified 80 % of any labelled CSV (settings chosen on part of it) and report the held-out 20 %",
-		Run:     runEvalText,
-	})
-	register(command{
-		Name:    "train text",
-		Usage:   trainTextUsage,
-		Summary: "train the clinical-specialty text classifier (mtsamples by default) and write or register it",
-		Run:     runTrainText,
-	})
+// textCommands are the clinical-text commands.
+func textCommands() []command {
+	return []command{
+		{Name: "eval text", Usage: evalTextUsage, Run: runEvalText,
+			Summary: "train a text classifier on a stratified 80 % of any labelled CSV (settings chosen on part of it) and report the held-out 20 %"},
+		{Name: "train text", Usage: trainTextUsage, Run: runTrainText,
+			Summary: "train the clinical-specialty text classifier (mtsamples by default) and write or register it"},
+	}
 }
 
 // textFlags are the data and training flags both text commands share.
