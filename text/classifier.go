@@ -98,6 +98,9 @@ func (c *Classifier) Classify(s string, k, nExplain int) *Result {
 		} else {
 			r.Explanation = c.Linear.explain(a.Tokens, p, order[0], nExplain)
 		}
+		for i := range r.Explanation { // in calibrated log-odds
+			r.Explanation[i].Weight /= c.Temperature
+		}
 	}
 	return r
 }
