@@ -26,7 +26,7 @@ type EncoderConfig struct {
 // DefaultEncoderConfig is small enough to pretrain and fine-tune on two
 // shared CPU cores in minutes.
 func DefaultEncoderConfig() EncoderConfig {
-	return EncoderConfig{DModel: 64, Heads: 4, FFN: 128, Layers: 2, MaxLen: 256, Dropout: 0.1}
+	return EncoderConfig{DModel: 64, Heads: 4, FFN: 128, Layers: 2, MaxLen: 128, Dropout: 0.1}
 }
 
 // Encoder is a small BERT-style classifier: WordPiece ids, token and

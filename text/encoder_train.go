@@ -25,7 +25,7 @@ type EncoderTrainConfig struct {
 // DefaultEncoderTrainConfig is the setting used by `galen train text` and
 // `galen eval text`.
 func DefaultEncoderTrainConfig() EncoderTrainConfig {
-	return EncoderTrainConfig{Encoder: DefaultEncoderConfig(), VocabSize: 4000, PretrainEpochs: 6, Epochs: 12, Batch: 16, LR: 1e-3, Seed: 1}
+	return EncoderTrainConfig{Encoder: DefaultEncoderConfig(), VocabSize: 4000, PretrainEpochs: 4, Epochs: 10, Batch: 16, LR: 1e-3, Seed: 1}
 }
 
 // mlmHead predicts masked pieces from the encoder's hidden states.

@@ -41,15 +41,15 @@ func addTextFlags(fs interface {
 	IntVar(*int, string, int, string)
 	BoolVar(*bool, string, bool, string)
 }, tf *textFlags, mtsamples bool) {
-	data, textCol, labelCol, drop, minClass, model := "", "", "", "", 5, text.ModelBest
+	data, textCol, labelCol, drop, minClass := "", "", "", "", 5
 	if mtsamples {
 		data, textCol, labelCol = "../shared/data/mtsamples/mtsamples.csv.gz", "transcription", "medical_specialty"
-		drop, minClass, model = strings.Join(text.MTSamplesNoteTypes, ","), text.MTSamplesMinPerClass, text.ModelBest
+		drop, minClass = strings.Join(text.MTSamplesNoteTypes, ","), text.MTSamplesMinPerClass
 	}
 	fs.StringVar(&tf.data, "data", data, "labelled CSV file with a header row (.csv or .csv.gz)")
 	fs.StringVar(&tf.textCol, "text-col", textCol, "column holding the text")
 	fs.StringVar(&tf.labelCol, "label-col", labelCol, "column holding the label")
-	fs.StringVar(&tf.modelType, "model-type", model, "linear (TF-IDF + logistic regression), transformer (pretrained BERT-style encoder) or best (both; the better on validation)")
+	fs.StringVar(&tf.modelType, "model-type", text.ModelLinear, "linear (TF-IDF + logistic regression, minutes), transformer (BERT-style encoder pretrained on the training text, much longer) or best (both; the better on validation)")
 	fs.Uint64Var(&tf.seed, "seed", text.DefaultSeed, "seed of the split and of training")
 	fs.IntVar(&tf.minClass, "min-class", minClass, "drop labels with fewer distinct texts than this")
 	fs.StringVar(&tf.drop, "drop-labels", drop, "comma-separated labels removed from each text's label set before duplicates are resolved (e.g. note types)")
