@@ -43,7 +43,11 @@ var (
 // negationWindow is the most word tokens a trigger's scope reaches.
 const negationWindow = 8
 
-func phrases(list string) [][]string {
+// phraseSet is a list of phrases indexed by their first word, longest
+// first.
+type phraseSet map[string][][]string
+
+func phrases(list string) phraseSet {
 	var out [][]string
 	for _, p := range strings.Split(list, "|") {
 		if f := strings.Fields(p); len(f) > 0 {
@@ -56,13 +60,17 @@ func phrases(list string) [][]string {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
-	return out
+	set := phraseSet{}
+	for _, p := range out {
+		set[p[0]] = append(set[p[0]], p)
+	}
+	return set
 }
 
 // matchAt returns the length in tokens of the longest phrase of ps that
 // starts at toks[i] (within [i, to)), 0 when none does.
-func matchAt(toks []Token, i, to int, ps [][]string) int {
-	for _, p := range ps {
+func matchAt(toks []Token, i, to int, ps phraseSet) int {
+	for _, p := range ps[toks[i].Norm] {
 		if i+len(p) > to {
 			continue
 		}

@@ -2,6 +2,8 @@ package text
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kljensen/snowball/english"
 )
@@ -35,8 +37,23 @@ func Stem(w string) string {
 			return w
 		}
 	}
-	return english.Stem(w, true)
+	if s, ok := stemCache.Load(w); ok {
+		return s.(string)
+	}
+	s := english.Stem(w, true)
+	if stemCacheSize.Add(1) <= maxStemCache { // bounded: outside text cannot grow it forever
+		stemCache.Store(w, s)
+	}
+	return s
 }
+
+// stemCache remembers the stems of the first maxStemCache words seen.
+var (
+	stemCache     sync.Map
+	stemCacheSize atomic.Int64
+)
+
+const maxStemCache = 200_000
 
 // Terms returns the features of a text for bag-of-words models: each word,
 // abbreviation and number token normalised, stop words and punctuation
