@@ -42,7 +42,16 @@ type Encoder struct {
 	Enc     *nn.TransformerEncoder
 	Head    *nn.Linear
 
-	explainMu sync.Mutex // integrated gradients write parameter gradients
+	explainMu sync.Mutex // integrated gradients on trainable weights write their gradients
+}
+
+// Freeze marks every parameter as not trainable: explanations then need no
+// parameter gradients and run concurrently. Loaded (served) encoders are
+// frozen.
+func (e *Encoder) Freeze() {
+	for _, p := range e.Parameters() {
+		p.Tensor.SetRequiresGrad(false)
+	}
 }
 
 // NewEncoder returns a randomly initialised encoder for classes labels.
@@ -184,8 +193,11 @@ func (e *Encoder) explain(toks []Token, c, k int) []Attribution {
 // logit(positions only), up to the path's discretisation.
 func (e *Encoder) integratedGradients(ids []int, c, steps int) []float64 {
 	s, d := len(ids), e.Config.DModel
-	e.explainMu.Lock()
-	defer e.explainMu.Unlock()
+	trainable := e.Tok.Weight.RequiresGrad()
+	if trainable {
+		e.explainMu.Lock()
+		defer e.explainMu.Unlock()
+	}
 	tp := nn.NewTape()
 	tp.SetTraining(false)
 	tokEmb := e.Tok.Forward(nil, ids, 1, s).Data
@@ -219,7 +231,9 @@ func (e *Encoder) integratedGradients(ids []int, c, steps int) []float64 {
 		}
 		out[i] = a / float64(steps)
 	}
-	nn.ZeroGrad(e.Parameters())
+	if trainable {
+		nn.ZeroGrad(e.Parameters())
+	}
 	return out
 }
 
@@ -269,5 +283,6 @@ func loadEncoder(meta map[string]string, f *safetensors.File, classes int) (*Enc
 	if err := sub.Assign(targets); err != nil {
 		return nil, err
 	}
+	e.Freeze()
 	return e, nil
 }

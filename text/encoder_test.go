@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/galenhealth/galen/nn"
@@ -71,6 +72,18 @@ func TestEncoderLearnsToyTask(t *testing.T) {
 				}
 			}
 		}
+		// a loaded encoder is frozen: explanations run concurrently (go test -race)
+		want := c2.Classify(ex[0].Text, 1, 3).Explanation
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				got := c2.Classify(ex[0].Text, 1, 3).Explanation
+				if len(got) != len(want) || got[0].Weight != want[0].Weight {
+					t.Errorf("concurrent explanation %+v, want %+v", got, want)
+				}
+			})
+		}
+		wg.Wait()
 	})
 	t.Run("explanation points at a topic word", func(t *testing.T) {
 		note := "patient was seen today for follow up with dialysis and creatinine reviewed"
