@@ -78,7 +78,7 @@ if [[ -z $addr ]]; then
 	echo "text-latency: galen serve did not report its address" >&2
 	exit 1
 fi
-forms="linear oip"
+forms=${FORMS:-linear oip}
 if [[ -n ${TRANSFORMER:-} ]]; then
 	echo '{"task":"text","training_data":"mtsamples","data_license":"CC0","intended_use":"benchmark","limitations":"benchmark only"}' >"$tmp/card.json"
 	"$tmp/galen" models upload --server "http://$addr" --key "$key" --format text-classifier/v1 --artifact "$TRANSFORMER" \
@@ -98,7 +98,7 @@ for form in $forms; do
 	transformer) url="http://$addr/v1/text/classify?model=clinical-specialty-transformer"; echo "== transformer: labels, integrated-gradients explanation, sections, negations ==" ;;
 	esac
 	before=$(cpu_ticks)
-	"$tmp/loadgen" -url "$url" -body "$body" -H "Authorization: Bearer $key" -c "$CLIENTS" -n "$REQUESTS" -warmup 3
+	"$tmp/loadgen" -url "$url" -body "$body" -H "Authorization: Bearer $key" -c "$CLIENTS" -n "$REQUESTS" -warmup 3 -timeout 60s || echo "text-latency: some requests failed (above)"
 	after=$(cpu_ticks)
 	awk -v t=$((after - before)) -v hz="$hz" -v n="$((REQUESTS + 3 * CLIENTS))" \
 		'BEGIN { printf "server CPU: %.1f ms per request (%.0f requests/s per idle core)\n", 1000 * t / hz / n, n * hz / (t > 0 ? t : 1) }'
