@@ -10,6 +10,10 @@ import (
 
 func main() {
 	c, err := text.Builtin()
+	if path := os.Getenv("ART"); path != "" {
+		b, _ := os.ReadFile(path)
+		c, err = text.Parse(b)
+	}
 	if err != nil {
 		panic(err)
 	}
