@@ -229,3 +229,21 @@ func TestTextInferBytes(t *testing.T) {
 		t.Fatal("test note is not UTF-8")
 	}
 }
+
+func FuzzDecodeTextRequest(f *testing.F) {
+	for _, s := range []string{`{"text":"denies chest pain"}`, `{"text":"a","top_k":2}`, `{"text":"\ud83d\ude00 pain"}`, `{"text":"\udc00"}`, "{\"text\":\"\xff\"}", `{"text":""}`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := decodeTextRequest(body)
+		if err != nil {
+			if c := galen.ErrorCode(err); c != galen.EINVALID && c != galen.ETOOLARGE {
+				t.Fatalf("error code %s: %v", c, err)
+			}
+			return
+		}
+		if !utf8.ValidString(req.Text) || len(text.Tokenize(req.Text)) == 0 || req.TopK < 1 || req.TopK > maxTextTopK {
+			t.Fatalf("accepted %+v", req)
+		}
+	})
+}
