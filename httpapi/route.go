@@ -79,6 +79,7 @@ func (s *Server) allRoutes() []route {
 		s.outcomeRoutes(),
 		s.deidRoutes(),
 		s.imagingRoutes(),
+		s.textRoutes(),
 	)
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/galenhealth/galen/inference"
 	"github.com/galenhealth/galen/linear"
 	"github.com/galenhealth/galen/outcome"
+	"github.com/galenhealth/galen/text"
 )
 
 // builtinModels are registered by `galen serve` on start when absent.
@@ -18,10 +19,12 @@ func builtinModels() []inference.Builtin {
 			Description: "De-identification of clinical notes: HIPAA Safe Harbor identifiers tagged (rules, dictionaries and a BiLSTM tagger)"},
 		{Name: "pneumonia-xray", Task: "imaging", Format: imaging.Format, Card: imaging.BuiltinCard(), Artifact: imaging.BuiltinArtifact(),
 			Description: imaging.Description},
+		{Name: "clinical-specialty", Task: "text", Format: text.Format, Card: text.BuiltinCard(), Artifact: text.BuiltinArtifact(),
+			Description: "Medical specialty of a clinical note (13 specialties, mtsamples), with explanations, sections and negated findings"},
 	}
 }
 
 // loaders maps each artifact format the server can load to its Loader.
 func loaders() map[string]galen.Loader {
-	return map[string]galen.Loader{linear.Format: linear.Load, outcome.Format: outcome.Loader, deid.Format: deid.Loader, imaging.Format: imaging.Loader}
+	return map[string]galen.Loader{linear.Format: linear.Load, outcome.Format: outcome.Loader, deid.Format: deid.Loader, imaging.Format: imaging.Loader, text.Format: text.Loader}
 }

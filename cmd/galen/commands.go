@@ -36,6 +36,7 @@ func allCommands() []command {
 		outcomeCommands(),
 		deidCommands(),
 		imagingCommands(),
+		textCommands(),
 	)
 }
 
