@@ -28,7 +28,7 @@ func (s *Server) textRoutes() []route {
 			Summary: "Medical specialty of a clinical note, with the words that decided it, its sections and its negated findings; " +
 				"Accept: application/fhir+json answers a Bundle of Conditions (negated findings refuted)",
 			Produces: []string{"application/json", mediaFHIR, mediaFHIRLegacy},
-			Request: api.TextClassifyRequest{}, Response: api.TextClassifyResponse{}, Query: []string{"model", "version"}},
+			Request:  api.TextClassifyRequest{}, Response: api.TextClassifyResponse{}, Query: []string{"model", "version"}},
 	}
 }
 
