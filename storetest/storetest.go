@@ -69,6 +69,7 @@ func Run(t *testing.T, open Open) {
 		{"BadText", testBadText},
 		{"Canceled", testCanceled},
 		{"WithLock", testWithLock},
+		{"KG", testKG},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
