@@ -431,7 +431,6 @@ func runKGExport(ctx context.Context, c *CLI, args []string) error {
 	return nil
 }
 
-
 // parseMixed is parse for commands whose flags may follow the positional
 // arguments, as in `galen kg interactions warfarin aspirin --json`.
 func parseMixed(fs *flag.FlagSet, args []string, minArgs, maxArgs int) error {
