@@ -83,6 +83,8 @@ type Server struct {
 	cdsConfig atomic.Pointer[cdsState]
 	// authFailures rate-limits audit events of failed authentications.
 	authFailures authFailureLimiter
+	// kg is the knowledge graph, loaded from the store on first use (kg.go).
+	kg kgState
 }
 
 // New returns a Server that keeps its state in store and runs models through models.
