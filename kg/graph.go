@@ -42,6 +42,8 @@ type Graph struct {
 	licenses   map[string]string
 	search     *searchIndex
 
+	searchers sync.Pool // of *searcher (query.go)
+
 	symOnce  sync.Once
 	symModel *symptomModel // built on first use (suggest.go)
 }
@@ -293,8 +295,5 @@ func shortEffect(d string) string {
 	}
 	d = strings.ReplaceAll(d, "#Drug1", "drug 1")
 	d = strings.ReplaceAll(d, "#Drug2", "drug 2")
-	if len(d) > 80 {
-		d = d[:80] + "..."
-	}
-	return d
+	return clip(d, 80)
 }

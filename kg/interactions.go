@@ -95,7 +95,7 @@ func (g *Graph) resolveName(input string) []Resolved {
 	if q == "" {
 		return nil
 	}
-	hits := g.Search(q, SearchOptions{Types: []string{TypeDrug, TypeATCClass}, Limit: 50})
+	hits := g.Search(q, SearchOptions{Types: []string{TypeDrug, TypeATCClass}, Limit: 50, NoTypos: true})
 	// Candidates by how they match, best first: a drug's own name or
 	// synonym, an ATC substance name (the drugs in that class), a
 	// whole-word prefix of a drug name ("lithium" -> "lithium cation").
@@ -131,7 +131,7 @@ func (g *Graph) resolveName(input string) []Resolved {
 		return []Resolved{g.resolved(input, d, MatchPrefix)}
 	}
 	// A typo: take the best drug hit within the edit distance allowed.
-	for _, h := range hits {
+	for _, h := range g.Search(q, SearchOptions{Types: []string{TypeDrug}, Limit: 5}) {
 		if h.Match == MatchTypo && h.Type == TypeDrug {
 			return []Resolved{g.resolved(input, g.ids[h.ID], MatchTypo)}
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/galenhealth/galen"
 )
@@ -118,4 +119,25 @@ func normName(s string) string {
 		}
 	}
 	return s
+}
+
+// clip shortens s to at most n bytes without splitting a character, adding
+// "..." when it cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// cleanField makes a field from outside storable: valid UTF-8 (bad bytes
+// become U+FFFD), no NUL bytes.
+func cleanField(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }

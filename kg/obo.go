@@ -58,7 +58,7 @@ func ParseOBO(r io.Reader) ([]OBOTerm, []OBOProblem, error) {
 	}
 	for sc.Scan() {
 		line++
-		s := strings.TrimSpace(sc.Text())
+		s := cleanField(strings.TrimSpace(sc.Text()))
 		if s == "" || strings.HasPrefix(s, "!") {
 			continue
 		}

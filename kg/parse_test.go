@@ -183,3 +183,24 @@ func FuzzTable(f *testing.F) {
 		}
 	})
 }
+
+func TestCleanText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		n              int
+	}{
+		{"ascii", "abcdef", "abc...", 3},
+		{"no cut", "abc", "abc", 3},
+		{"inside a character", "aé", "a...", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := clip(tt.in, tt.n); got != tt.want {
+				t.Errorf("clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+			}
+		})
+	}
+	if got := cleanField("a\xffb\x00c"); got != "a\uFFFDbc" {
+		t.Errorf("cleanField = %q", got)
+	}
+}

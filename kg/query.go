@@ -253,7 +253,8 @@ func (g *Graph) Paths(from, to string, opt PathOptions) ([]Path, error) {
 	if s == t {
 		return nil, galen.Errorf(galen.EINVALID, "from and to are the same entity")
 	}
-	bfs := g.newSearcher(opt.EdgeTypes)
+	bfs := g.searcher(opt.EdgeTypes)
+	defer g.searchers.Put(bfs)
 	first := bfs.shortest(s, t, opt.MaxHops, nil, nil)
 	if first == nil {
 		return []Path{}, nil
@@ -320,71 +321,162 @@ func (g *Graph) path(w walk) Path {
 	return p
 }
 
-// searcher runs breadth-first searches over the graph.
+// searcher runs hop-limited breadth-first searches from both ends at once.
 type searcher struct {
 	g         *Graph
 	edgeTypes []string
-	seen      map[int32]int32 // node -> edge it was reached by (-1 for the start)
+	// Per node: hops from the start (distF) or the end (distB), -1 when
+	// not reached, and the edge it was reached by.
+	distF, distB []int32
+	viaF, viaB   []int32
+	touched      []int32
 }
 
 func (g *Graph) newSearcher(edgeTypes []string) *searcher {
-	return &searcher{g: g, edgeTypes: edgeTypes}
+	n := len(g.nodes)
+	b := &searcher{g: g, edgeTypes: edgeTypes, distF: make([]int32, n), distB: make([]int32, n), viaF: make([]int32, n), viaB: make([]int32, n)}
+	for i := range n {
+		b.distF[i], b.distB[i] = -1, -1
+	}
+	return b
+}
+
+// searcher returns a searcher from the pool, or a new one.
+func (g *Graph) searcher(edgeTypes []string) *searcher {
+	if b, ok := g.searchers.Get().(*searcher); ok {
+		b.reset()
+		b.edgeTypes = edgeTypes
+		return b
+	}
+	return g.newSearcher(edgeTypes)
+}
+
+// reset clears the nodes the last search reached.
+func (b *searcher) reset() {
+	for _, n := range b.touched {
+		b.distF[n], b.distB[n] = -1, -1
+	}
+	b.touched = b.touched[:0]
+}
+
+// walkable reports whether edge ei may be walked.
+func (b *searcher) walkable(ei int32, blockedEdges map[int32]bool) bool {
+	if blockedEdges[ei] {
+		return false
+	}
+	return len(b.edgeTypes) == 0 || slices.Contains(b.edgeTypes, b.g.edges[ei].typ)
 }
 
 // shortest returns a shortest walk from s to t of at most maxHops edges
-// avoiding the blocked nodes and edges, or nil.
+// avoiding the blocked nodes and edges, or nil. It grows the side whose
+// frontier has fewer edges, one whole level at a time, so that a search
+// between two hubs does not flood the graph from one of them.
 func (b *searcher) shortest(s, t int32, maxHops int, blockedNodes, blockedEdges map[int32]bool) *walk {
 	g := b.g
-	b.seen = map[int32]int32{s: -1}
-	frontier := []int32{s}
-	for hop := 0; hop < maxHops && len(frontier) > 0; hop++ {
+	b.reset()
+	b.distF[s], b.distB[t] = 0, 0
+	b.viaF[s], b.viaB[t] = -1, -1
+	b.touched = append(b.touched, s, t)
+	front, back := []int32{s}, []int32{t}
+	levelF, levelB := 0, 0
+	cost := func(ns []int32) int {
+		c := 0
+		for _, n := range ns {
+			c += len(g.out[n]) + len(g.in[n])
+		}
+		return c
+	}
+	for levelF+levelB < maxHops && len(front) > 0 && len(back) > 0 {
+		forward := cost(front) <= cost(back)
+		frontier, dist, via, other := front, b.distF, b.viaF, b.distB
+		if !forward {
+			frontier, dist, via, other = back, b.distB, b.viaB, b.distF
+		}
+		level := int32(levelF)
+		if !forward {
+			level = int32(levelB)
+		}
 		var next []int32
+		best, bestLen, bestEdge, bestFrom := int32(-1), int32(1<<30), int32(-1), int32(-1)
 		for _, n := range frontier {
 			for _, list := range [2][]int32{g.out[n], g.in[n]} {
 				for _, ei := range list {
-					if blockedEdges[ei] {
+					if !b.walkable(ei, blockedEdges) {
 						continue
 					}
 					e := &g.edges[ei]
-					if len(b.edgeTypes) > 0 && !slices.Contains(b.edgeTypes, e.typ) {
+					m := e.to
+					if m == n {
+						m = e.from
+					}
+					if blockedNodes[m] {
 						continue
 					}
-					other := e.to
-					if other == n {
-						other = e.from
-					}
-					if _, ok := b.seen[other]; ok || blockedNodes[other] {
+					if other[m] >= 0 {
+						// The two searches meet over edge ei.
+						if l := level + 1 + other[m]; l < bestLen {
+							best, bestLen, bestEdge, bestFrom = m, l, ei, n
+						}
 						continue
 					}
-					b.seen[other] = ei
-					if other == t {
-						return b.walkTo(s, t)
+					if dist[m] >= 0 {
+						continue
 					}
-					next = append(next, other)
+					dist[m], via[m] = level+1, ei
+					b.touched = append(b.touched, m)
+					next = append(next, m)
 				}
 			}
 		}
-		frontier = next
+		if best >= 0 {
+			if forward {
+				return b.join(s, t, bestFrom, best, bestEdge)
+			}
+			return b.join(s, t, best, bestFrom, bestEdge)
+		}
+		if forward {
+			front, levelF = next, levelF+1
+		} else {
+			back, levelB = next, levelB+1
+		}
 	}
 	return nil
 }
 
-// walkTo follows the recorded edges back from t to s.
-func (b *searcher) walkTo(s, t int32) *walk {
-	w := &walk{nodes: []int32{t}}
-	for n := t; n != s; {
-		ei := b.seen[n]
-		e := &b.g.edges[ei]
-		prev := e.from
-		if prev == n {
-			prev = e.to
+// join builds the walk s .. u -ei- v .. t from the two search trees: u is
+// reached from s, v from t.
+func (b *searcher) join(s, t, u, v, ei int32) *walk {
+	g := b.g
+	w := &walk{}
+	for n := u; ; {
+		w.nodes = append(w.nodes, n)
+		if n == s {
+			break
 		}
-		w.edges = append(w.edges, ei)
-		w.nodes = append(w.nodes, prev)
-		n = prev
+		e := &g.edges[b.viaF[n]]
+		w.edges = append(w.edges, b.viaF[n])
+		if e.from == n {
+			n = e.to
+		} else {
+			n = e.from
+		}
 	}
 	slices.Reverse(w.nodes)
 	slices.Reverse(w.edges)
+	w.edges = append(w.edges, ei)
+	for n := v; ; {
+		w.nodes = append(w.nodes, n)
+		if n == t {
+			break
+		}
+		e := &g.edges[b.viaB[n]]
+		w.edges = append(w.edges, b.viaB[n])
+		if e.from == n {
+			n = e.to
+		} else {
+			n = e.from
+		}
+	}
 	return w
 }
 

@@ -93,8 +93,9 @@ type Hit struct {
 
 // SearchOptions narrow a search.
 type SearchOptions struct {
-	Types []string // node types to keep; all if empty
-	Limit int      // default 10
+	Types   []string // node types to keep; all if empty
+	Limit   int      // default 10
+	NoTypos bool     // exact and prefix matches only
 }
 
 // maxPrefixScan bounds the keys a prefix search looks at.
@@ -148,7 +149,7 @@ func (g *Graph) Search(query string, opt SearchOptions) []Hit {
 			consider(k, MatchPrefix, s)
 		}
 	}
-	if len(best) < opt.Limit && len(q) >= 4 {
+	if len(best) < opt.Limit && len(q) >= 4 && !opt.NoTypos {
 		maxd := 1
 		if len(q) >= 8 {
 			maxd = 2

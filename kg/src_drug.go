@@ -188,10 +188,7 @@ func pddiText(r row) string {
 		if v == "" || v == "None" || v == "Not Available" || len(v) < 4 {
 			continue
 		}
-		if len(v) > 400 {
-			v = v[:400] + "..."
-		}
-		return v
+		return clip(v, 400)
 	}
 	return ""
 }

@@ -14,7 +14,6 @@ var syntheaReference = time.Date(2022, 3, 4, 0, 0, 0, 0, time.UTC)
 var (
 	uuidPattern   = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	digitsPattern = regexp.MustCompile(`^[0-9]{1,18}$`)
-	loincPattern  = regexp.MustCompile(`^[0-9]{1,7}-[0-9]$`)
 )
 
 // bloodPressure are the LOINC codes of the blood-pressure observations

@@ -93,7 +93,7 @@ func (r row) get(name string) string {
 	if !ok || i >= len(r.fields) {
 		return ""
 	}
-	return strings.TrimSpace(r.fields[i])
+	return cleanField(strings.TrimSpace(r.fields[i]))
 }
 
 // forEachRow reads every row of t into fn, reporting malformed rows in rep.
