@@ -3,6 +3,7 @@ package kg
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -283,17 +284,27 @@ func relLabel(r Relation) string {
 	return l
 }
 
+// effectPatterns turn DDI-86 description templates into short effects.
+var effectPatterns = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`^The (.+?) of #Drug[12] can be (increased|decreased)`), "$1 $2"},
+	{regexp.MustCompile(`^The (.+?) can be (increased|decreased)`), "$1 $2"},
+	{regexp.MustCompile(`^#Drug1 may (increase|decrease) the (.+?) of #Drug2`), "$2: $1"},
+	{regexp.MustCompile(`^#Drug1 can cause an? (increase|decrease) in the (.+?) of #Drug2`), "$2: $1"},
+}
+
 // shortEffect shortens a DDI description template to its effect:
-// "#Drug1 may increase the anticoagulant activities of #Drug2." ->
-// "may increase the anticoagulant activities".
+// "The metabolism of #Drug2 can be decreased when combined with #Drug1."
+// -> "metabolism decreased"; other texts are clipped.
 func shortEffect(d string) string {
-	d = strings.TrimSuffix(strings.TrimSpace(d), ".")
-	d = strings.TrimPrefix(d, "#Drug1 ")
-	d = strings.TrimPrefix(d, "The ")
-	if i := strings.Index(d, " of #Drug2"); i > 0 {
-		d = d[:i]
+	d = strings.TrimSpace(d)
+	for _, p := range effectPatterns {
+		if m := p.re.FindStringSubmatchIndex(d); m != nil {
+			return clip(string(p.re.ExpandString(nil, p.repl, d, m)), 80)
+		}
 	}
-	d = strings.ReplaceAll(d, "#Drug1", "drug 1")
-	d = strings.ReplaceAll(d, "#Drug2", "drug 2")
+	d = strings.NewReplacer("#Drug1", "drug 1", "#Drug2", "drug 2").Replace(strings.TrimSuffix(d, "."))
 	return clip(d, 80)
 }

@@ -228,8 +228,17 @@ func (g *Graph) pair(a, b int32) (Interaction, bool) {
 	}
 	it := Interaction{Drugs: [2]Ref{g.ref(a), g.ref(b)}, Severity: NotGraded}
 	best := edges[0]
+	seen := map[string]bool{}
 	for _, ei := range edges {
 		e := &g.edges[ei]
+		// A data set that states the pair in both directions, with the
+		// same grade and text, is one finding.
+		key := AttrText(e.attrs, "dataset") + "\x00" + AttrText(e.attrs, "severity") + "\x00" +
+			AttrText(e.attrs, "source_severity") + "\x00" + AttrText(e.attrs, "description") + "\x00" + AttrText(e.attrs, "interaction_type")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
 		f := Finding{
 			Description:    g.describe(ei),
 			Mechanism:      AttrText(e.attrs, "mechanism"),

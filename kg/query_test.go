@@ -266,3 +266,20 @@ func TestEditDistance(t *testing.T) {
 		})
 	}
 }
+
+func TestShortEffect(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"metabolism", "The metabolism of #Drug2 can be decreased when combined with #Drug1.", "metabolism decreased"},
+		{"risk", "The risk or severity of adverse effects can be increased when #Drug1 is combined with #Drug2.", "risk or severity of adverse effects increased"},
+		{"activities", "#Drug1 may increase the anticoagulant activities of #Drug2.", "anticoagulant activities: increase"},
+		{"absorption", "#Drug1 can cause a decrease in the absorption of #Drug2 resulting in a reduced serum concentration.", "absorption: decrease"},
+		{"free text", "Increased risk of bleeding", "Increased risk of bleeding"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := shortEffect(tt.in); got != tt.want {
+				t.Errorf("shortEffect(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
