@@ -283,3 +283,45 @@ func TestShortEffect(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseMetapath checks that any metapath text either parses into
+// steps that alternate node and edge types, or is refused with EINVALID.
+func FuzzParseMetapath(f *testing.F) {
+	f.Add("Drug -treats-> Disease -has_symptom-> Symptom")
+	f.Add("Symptom <-has_symptom- Disease")
+	f.Add("-> <- - --")
+	g := miniGraph(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMetapath(s)
+		if err != nil {
+			if galen.ErrorCode(err) != galen.EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			return
+		}
+		if len(m.steps) == 0 {
+			t.Fatal("parsed a metapath without steps")
+		}
+		if _, err := g.MetapathPaths("DrugBank:DB1", m, "", 5); err != nil && galen.ErrorCode(err) != galen.EINVALID {
+			t.Fatalf("MetapathPaths: %v", err)
+		}
+	})
+}
+
+// FuzzSearch checks that no query text makes search fail, and that every
+// hit is an entity of the graph.
+func FuzzSearch(f *testing.F) {
+	g := miniGraph(f)
+	for _, s := range []string{"alphamicin", "D000003", "é", "beta", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, h := range g.Search(q, SearchOptions{Limit: 3}) {
+			if _, err := g.Entity(h.ID); err != nil {
+				t.Fatalf("hit %q is not an entity", h.ID)
+			}
+		}
+		_ = g.Interactions([]string{q, "alphamycin"})
+		_ = g.SuggestDiseases([]string{q}, 3)
+	})
+}
