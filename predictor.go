@@ -7,6 +7,7 @@ const (
 	DatatypeBOOL  = "BOOL"
 	DatatypeINT32 = "INT32"
 	DatatypeINT64 = "INT64"
+	DatatypeUINT8 = "UINT8"
 	DatatypeFP32  = "FP32"
 	DatatypeFP64  = "FP64"
 	DatatypeBYTES = "BYTES"
@@ -14,7 +15,7 @@ const (
 
 // Tensor is one named input or output of an inference, in row-major order.
 // Exactly one of the data fields is used, the one that fits Datatype:
-// FP32 and FP64 use Floats, BOOL/INT32/INT64 use Ints, BYTES uses Strings.
+// FP32 and FP64 use Floats, BOOL/INT32/INT64/UINT8 use Ints, BYTES uses Strings.
 type Tensor struct {
 	Name     string    `json:"name"`
 	Datatype string    `json:"datatype"`

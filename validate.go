@@ -1,6 +1,7 @@
 package galen
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -12,6 +13,17 @@ import (
 // agree and callers can check input before it reaches one. Each Validate
 // returns nil or an *Error with code EINVALID whose message names every
 // problem found.
+
+// Size bounds of what the registry keeps, so that no model, version or
+// listing of them grows without limit. The built-in ICU model's card uses
+// under a tenth of each (21 metrics, texts under 600 bytes).
+const (
+	MaxDescriptionBytes = 4 << 10  // Model.Description
+	MaxShortTextBytes   = 1 << 10  // Model.Task, ModelVersion.Format, card task, data_license, split
+	MaxLongTextBytes    = 16 << 10 // card training_data, intended_use, limitations
+	MaxMetrics          = 256      // card metrics
+	MaxMetricNameBytes  = 128      // one metric's name
+)
 
 // ValidName reports whether s is a valid model or alias name: 1 to 64 of
 // a-z, 0-9, '-', '_', '.', starting with a letter or digit.
@@ -103,20 +115,43 @@ func invalid(prefix string, problems []string) error {
 	return Errorf(EINVALID, "%s: %s", prefix, strings.Join(problems, "; "))
 }
 
+// sizeProblems names the fields, given as name-value pairs, whose values are
+// longer than max bytes.
+func sizeProblems(max int, nameValues ...string) []string {
+	var problems []string
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if n := len(nameValues[i+1]); n > max {
+			problems = append(problems, fmt.Sprintf("%s is %d bytes, over the limit of %d", nameValues[i], n, max))
+		}
+	}
+	return problems
+}
+
 // Validate checks a model before it is created: its name (see ValidName)
-// first, then that task and description are valid text.
+// first, then that task and description are valid text within
+// MaxShortTextBytes and MaxDescriptionBytes. A name that is not valid is
+// quoted only when short, so that the error stays small.
 func (m *Model) Validate() error {
 	if !ValidName(m.Name) {
+		name := strconv.Quote(m.Name)
+		if len(m.Name) > 64 || !ValidText(m.Name) {
+			name = fmt.Sprintf("of %d bytes", len(m.Name))
+		}
 		return Errorf(EINVALID,
-			"model name %q must be 1 to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit", m.Name)
+			"model name %s must be 1 to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit", name)
 	}
-	return invalid("model", textProblems("task", m.Task, "description", m.Description))
+	problems := textProblems("task", m.Task, "description", m.Description)
+	problems = append(problems, sizeProblems(MaxShortTextBytes, "task", m.Task)...)
+	problems = append(problems, sizeProblems(MaxDescriptionBytes, "description", m.Description)...)
+	return invalid("model", problems)
 }
 
 // Validate checks a version and its artifact before they are stored: the
 // artifact must not be empty; Format, Card.Task, Card.TrainingData and
-// Card.DataLicense must not be blank; and every text field, metric names
-// included, must be valid text. ModelName is not checked here: a store
+// Card.DataLicense must not be blank; every text field, metric names
+// included, must be valid text within its size bound (MaxShortTextBytes,
+// MaxLongTextBytes, MaxMetricNameBytes); and the card holds at most
+// MaxMetrics metrics. ModelName is not checked here: a store
 // answers ENOTFOUND for a model that cannot exist.
 func (v *ModelVersion) Validate(artifact []byte) error {
 	var problems []string
@@ -137,8 +172,20 @@ func (v *ModelVersion) Validate(artifact []byte) error {
 	problems = append(problems, textProblems("format", v.Format, "created_by", v.CreatedBy,
 		"card.task", c.Task, "card.training_data", c.TrainingData, "card.data_license", c.DataLicense,
 		"card.split", c.Split, "card.intended_use", c.IntendedUse, "card.limitations", c.Limitations)...)
-	for _, name := range slices.Sorted(maps.Keys(c.Metrics)) {
-		problems = append(problems, textProblems("card.metrics name "+strconv.Quote(name), name)...)
+	problems = append(problems, sizeProblems(MaxShortTextBytes, "format", v.Format, "created_by", v.CreatedBy,
+		"card.task", c.Task, "card.data_license", c.DataLicense, "card.split", c.Split)...)
+	problems = append(problems, sizeProblems(MaxLongTextBytes, "card.training_data", c.TrainingData,
+		"card.intended_use", c.IntendedUse, "card.limitations", c.Limitations)...)
+	if len(c.Metrics) > MaxMetrics {
+		problems = append(problems, fmt.Sprintf("card.metrics has %d entries, over the limit of %d", len(c.Metrics), MaxMetrics))
+	} else {
+		for _, name := range slices.Sorted(maps.Keys(c.Metrics)) {
+			if len(name) > MaxMetricNameBytes {
+				problems = append(problems, fmt.Sprintf("card.metrics name of %d bytes is over the limit of %d", len(name), MaxMetricNameBytes))
+				continue
+			}
+			problems = append(problems, textProblems("card.metrics name "+strconv.Quote(name), name)...)
+		}
 	}
 	return invalid("model version", problems)
 }
@@ -164,7 +211,8 @@ func (k *APIKey) Validate() error {
 	if !ValidSHA256(k.Hash) {
 		problems = append(problems, "hash must be a lower-case hex SHA-256")
 	}
-	problems = append(problems, textProblems("id", k.ID, "name", k.Name, "prefix", k.Prefix)...)
+	problems = append(problems, textProblems("id", k.ID, "name", k.Name, "prefix", k.Prefix, "kdf", k.KDF)...)
+	problems = append(problems, sizeProblems(MaxShortTextBytes, "id", k.ID, "name", k.Name, "prefix", k.Prefix, "kdf", k.KDF)...)
 	return invalid("api key", problems)
 }
 

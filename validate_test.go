@@ -3,9 +3,13 @@ package galen_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/galenhealth/galen"
 )
@@ -175,6 +179,15 @@ func TestModelValidate(t *testing.T) {
 		{"bad task", galen.Model{Name: "m", Task: badUTF8}, "model: task must be UTF-8 text without NUL bytes"},
 		{"bad task and description", galen.Model{Name: "m", Task: nul, Description: badUTF8},
 			"model: task must be UTF-8 text without NUL bytes; description must be UTF-8 text without NUL bytes"},
+		// Issue 7 item 5: sizes are bounded (4096 and 1024 bytes, by hand).
+		{"description at the limit", galen.Model{Name: "m", Description: strings.Repeat("d", 4096)}, ""},
+		{"description over the limit", galen.Model{Name: "m", Description: strings.Repeat("d", 4097)},
+			"model: description is 4097 bytes, over the limit of 4096"},
+		{"task over the limit", galen.Model{Name: "m", Task: strings.Repeat("t", 1025)},
+			"model: task is 1025 bytes, over the limit of 1024"},
+		// Issue 7 item 2: a huge name is not quoted back.
+		{"huge name not quoted", galen.Model{Name: strings.Repeat("a", 5<<20)},
+			"model name of 5242880 bytes must be 1 to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,6 +227,21 @@ func TestModelVersionValidate(t *testing.T) {
 		}), []byte("x"),
 			`model version: card.metrics name "a\xff" must be UTF-8 text without NUL bytes; ` +
 				`card.metrics name "z\x00" must be UTF-8 text without NUL bytes`},
+		// Issue 7 item 5: card sizes are bounded (limits by hand: 16384,
+		// 1024, 256 metrics, 128-byte names).
+		{"limitations at the limit", with(func(v *galen.ModelVersion) { v.Card.Limitations = strings.Repeat("l", 16384) }), []byte("x"), ""},
+		{"20 MB limitations", with(func(v *galen.ModelVersion) { v.Card.Limitations = strings.Repeat("l", 20<<20) }), []byte("x"),
+			"model version: card.limitations is 20971520 bytes, over the limit of 16384"},
+		{"long split and intended use", with(func(v *galen.ModelVersion) {
+			v.Card.Split = strings.Repeat("s", 1025)
+			v.Card.IntendedUse = strings.Repeat("u", 16385)
+		}), []byte("x"),
+			"model version: card.split is 1025 bytes, over the limit of 1024; card.intended_use is 16385 bytes, over the limit of 16384"},
+		{"256 metrics", with(func(v *galen.ModelVersion) { v.Card.Metrics = metrics(256) }), []byte("x"), ""},
+		{"100000 metrics", with(func(v *galen.ModelVersion) { v.Card.Metrics = metrics(100000) }), []byte("x"),
+			"model version: card.metrics has 100000 entries, over the limit of 256"},
+		{"long metric name", with(func(v *galen.ModelVersion) { v.Card.Metrics = map[string]float64{strings.Repeat("m", 129): 1} }), []byte("x"),
+			"model version: card.metrics name of 129 bytes is over the limit of 128"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,6 +367,98 @@ func TestStorableText(t *testing.T) {
 			}
 			if !galen.ValidText(got) {
 				t.Errorf("StorableText(%q) = %q is not valid text", tt.in, got)
+			}
+		})
+	}
+}
+
+// metrics returns n distinct metrics.
+func metrics(n int) map[string]float64 {
+	m := make(map[string]float64, n)
+	for i := range n {
+		m["metric_"+strconv.Itoa(i)] = float64(i)
+	}
+	return m
+}
+
+// TestAuditEventBound pins issue 7 item 2: every text field of an audit
+// event is cut to 128 bytes, on a rune boundary, and the largest event
+// encodes to at most MaxAuditEventBytes of JSON.
+func TestAuditEventBound(t *testing.T) {
+	huge := strings.Repeat("x", 1<<20)
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"short kept", "icu-mortality", "icu-mortality"},
+		{"128 bytes kept", strings.Repeat("a", 128), strings.Repeat("a", 128)},
+		{"129 bytes cut", strings.Repeat("a", 129), strings.Repeat("a", 125) + "…"},
+		{"cut on a rune boundary", strings.Repeat("é", 100), strings.Repeat("é", 62) + "…"},
+		{"bad text repaired, then cut", "a\x00b\xff", "ab\uFFFD"},
+		{"1 MB cut", huge, strings.Repeat("x", 125) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := galen.AuditEvent{KeyID: tt.in, Role: galen.Role(tt.in), Method: tt.in, Route: tt.in, Model: tt.in, InputSHA256: tt.in, Client: tt.in}
+			e.Bound()
+			for _, got := range []string{e.KeyID, string(e.Role), e.Method, e.Route, e.Model, e.InputSHA256, e.Client} {
+				if got != tt.want {
+					t.Fatalf("bound field = %q (%d bytes), want %q", got, len(got), tt.want)
+				}
+			}
+		})
+	}
+	t.Run("largest event", func(t *testing.T) {
+		// Every character escaped in JSON as \u00XX (6 bytes per byte) is
+		// the worst case of a field of 128 bytes.
+		ctl := strings.Repeat("\x01", 1<<20)
+		e := galen.AuditEvent{ID: math.MaxInt64, Time: time.Date(2026, 12, 31, 23, 59, 59, 999999000, time.FixedZone("x", -12*3600)),
+			KeyID: ctl, Role: galen.Role(ctl), Method: ctl, Route: ctl, Model: ctl, InputSHA256: ctl, Client: ctl,
+			ModelVersion: math.MaxInt, Status: 999, LatencyMS: -math.MaxFloat64}
+		e.Bound()
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("largest audit event: %d bytes of JSON", len(b))
+		if len(b) > galen.MaxAuditEventBytes {
+			t.Errorf("largest event is %d bytes, over MaxAuditEventBytes %d", len(b), galen.MaxAuditEventBytes)
+		}
+	})
+}
+
+func TestAuditFilterPageLimit(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit int
+		want  int
+	}{
+		{"zero is the page bound", 0, 1000},
+		{"small kept", 10, 10},
+		{"at the bound", 1000, 1000},
+		{"over the bound", 1_000_000, 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (galen.AuditFilter{Limit: tt.limit}).PageLimit(); got != tt.want {
+				t.Errorf("PageLimit = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAuditModel(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"valid", "icu-mortality", "icu-mortality"},
+		{"empty", "", ""},
+		{"upper case", "ICU", "-invalid-"},
+		{"1 MB", strings.Repeat("a", 1<<20), "-invalid-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := galen.AuditModel(tt.in); got != tt.want {
+				t.Errorf("AuditModel = %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -38,32 +38,6 @@ func NewClient(baseURL, key string) (*Client, error) {
 	return &Client{base: u, key: key}, nil
 }
 
-// CodeForStatus returns the galen error code for an HTTP error status.
-func CodeForStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest, http.StatusMethodNotAllowed:
-		return galen.EINVALID
-	case http.StatusUnauthorized:
-		return galen.EUNAUTHORIZED
-	case http.StatusForbidden:
-		return galen.EFORBIDDEN
-	case http.StatusNotFound:
-		return galen.ENOTFOUND
-	case http.StatusConflict:
-		return galen.ECONFLICT
-	case http.StatusRequestEntityTooLarge:
-		return galen.ETOOLARGE
-	case http.StatusUnsupportedMediaType:
-		return galen.EUNSUPPORTED
-	case http.StatusTooManyRequests:
-		return galen.EBUSY
-	case http.StatusServiceUnavailable:
-		return galen.EUNAVAILABLE
-	default:
-		return galen.EINTERNAL
-	}
-}
-
 // do sends a request with an optional JSON body and decodes a JSON answer
 // into out when out is not nil.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {

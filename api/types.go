@@ -9,9 +9,11 @@ import (
 	"github.com/galenhealth/galen"
 )
 
-// Error is the body of every error response.
+// Error is the body of every error response. Problems lists every problem
+// of a bad request body, each at its JSON path, when there are any.
 type Error struct {
-	Error string `json:"error"`
+	Error    string          `json:"error"`
+	Problems []galen.Problem `json:"problems,omitempty"`
 }
 
 // ServerMetadata answers GET /v2 (Open Inference Protocol v2).

@@ -3,13 +3,22 @@
 // response cards and feedback, with a strict request decoder that reports
 // every problem with its JSON path, card validation (a summary under 140
 // characters, a known indicator, a source label) and prefetch template
-// expansion. It knows nothing of Galen's models; httpapi builds the services.
+// expansion.
+//
+// It also holds the protocol's server side: Handler, the CDS service a
+// capability contributes (a hook, prefetch templates, and a function from
+// request to cards, one file per capability such as icu.go); trust of
+// client JWTs (Trust); and the fetch of missing prefetch from an allowed
+// FHIR server (Fetcher). It never imports httpapi: httpapi puts each
+// Handler on its routes.
 package cdshooks
 
 import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/galenhealth/galen"
 )
 
 // Hooks defined by CDS Hooks 2.0 and its hook library.
@@ -170,24 +179,9 @@ type OverrideReason struct {
 	UserComment string  `json:"userComment,omitempty"`
 }
 
-// Problem is one thing wrong with a request, at a JSON path such as
-// "context.patientId".
-type Problem struct {
-	Path    string `json:"path,omitempty"`
-	Message string `json:"message"`
-}
-
-// String returns "path: message".
-func (p Problem) String() string {
-	if p.Path == "" {
-		return p.Message
-	}
-	return p.Path + ": " + p.Message
-}
-
 // Error lists every problem found in a request or a card.
 type Error struct {
-	Problems []Problem
+	Problems []galen.Problem
 }
 
 // Error joins the problems.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/galenhealth/galen"
 )
 
 // contextFields lists the required context fields of the hooks whose
@@ -26,10 +28,10 @@ var contextFields = map[string][]struct {
 	HookOrderSign:   {{"userId", true}, {"patientId", true}, {"draftOrders", false}},
 }
 
-type problems []Problem
+type problems []galen.Problem
 
 func (ps *problems) add(path, format string, args ...any) {
-	*ps = append(*ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	*ps = append(*ps, galen.Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
 func (ps problems) err() error {
@@ -113,7 +115,7 @@ func str(ps *problems, m map[string]json.RawMessage, path, key string, required 
 func DecodeRequest(data []byte) (*Request, error) {
 	m, err := object(data)
 	if err != nil {
-		return nil, &Error{Problems: []Problem{{Message: err.Error()}}}
+		return nil, &Error{Problems: []galen.Problem{{Message: err.Error()}}}
 	}
 	var ps problems
 	for _, k := range sortedKeys(m) {
@@ -191,7 +193,7 @@ func DecodeRequest(data []byte) (*Request, error) {
 func DecodeFeedback(data []byte) (*Feedback, error) {
 	m, err := object(data)
 	if err != nil {
-		return nil, &Error{Problems: []Problem{{Message: err.Error()}}}
+		return nil, &Error{Problems: []galen.Problem{{Message: err.Error()}}}
 	}
 	var ps problems
 	for _, k := range sortedKeys(m) {

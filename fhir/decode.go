@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/galenhealth/galen"
 )
 
 // Resource is any FHIR resource this package decodes or encodes.
@@ -51,21 +53,10 @@ const (
 )
 
 // Issue is one problem found in input: where (a FHIRPath-like location such
-// as "Bundle.entry[3].resource.valueQuantity.value") and what.
-type Issue struct {
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Path     string `json:"path,omitempty"`
-	Message  string `json:"message"`
-}
-
-// String returns "path: message".
-func (i Issue) String() string {
-	if i.Path == "" {
-		return i.Message
-	}
-	return i.Path + ": " + i.Message
-}
+// as "Bundle.entry[3].resource.valueQuantity.value") and what, with the
+// OperationOutcome severity and issue type. It is galen.Problem, the one
+// "what is wrong where" type of Galen.
+type Issue = galen.Problem
 
 // Error reports every problem found while decoding a document.
 type Error struct {
@@ -98,7 +89,7 @@ func Decode(data []byte) (Resource, error) {
 	}
 	defer releaseNodes(nodes)
 	if nodes[0].kind != kindObject {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object, got " + nodeType(&nodes[0])}}}
+		return nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeStructure, Path: "", Message: "the document must be a JSON object, got " + nodeType(&nodes[0])}}}
 	}
 	d := newDecoder(data, nodes, extra)
 	r := d.resource(0)
@@ -116,7 +107,7 @@ func DecodeBundle(data []byte) (*Bundle, error) {
 	}
 	defer releaseNodes(nodes)
 	if nodes[0].kind != kindObject {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object (a Bundle), got " + nodeType(&nodes[0])}}}
+		return nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeStructure, Path: "", Message: "the document must be a JSON object (a Bundle), got " + nodeType(&nodes[0])}}}
 	}
 	d := newDecoder(data, nodes, extra)
 	var rt string
@@ -128,7 +119,7 @@ func DecodeBundle(data []byte) (*Bundle, error) {
 		if rt != "" {
 			msg += fmt.Sprintf(", got %q", rt)
 		}
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeInvalid, "resourceType", msg}}}
+		return nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeInvalid, Path: "resourceType", Message: msg}}}
 	}
 	r := d.resource(0)
 	if err := d.err(); err != nil {
@@ -141,13 +132,13 @@ func DecodeBundle(data []byte) (*Bundle, error) {
 // written, and rejects trailing data.
 func parseJSON(data []byte) ([]node, []string, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document is empty"}}}
+		return nil, nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeStructure, Path: "", Message: "the document is empty"}}}
 	}
 	nodes, extra, err := parseNodes(data)
 	if err != nil {
 		se := err.(*syntaxError)
 		line, col := lineCol(data, int64(se.offset))
-		return nil, nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", fmt.Sprintf("malformed JSON: %s (line %d, column %d)", se.msg, line, col)}}}
+		return nil, nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeStructure, Path: "", Message: fmt.Sprintf("malformed JSON: %s (line %d, column %d)", se.msg, line, col)}}}
 	}
 	return nodes, extra, nil
 }

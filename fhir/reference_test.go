@@ -25,7 +25,7 @@ func refDecodeDoc(data []byte) (Resource, error) {
 	d := &refDecoder{}
 	obj, ok := root.(map[string]any)
 	if !ok {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object, got " + refJSONType(root)}}}
+		return nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeStructure, Path: "", Message: "the document must be a JSON object, got " + refJSONType(root)}}}
 	}
 	r := d.resource("", obj)
 	if err := d.err(); err != nil {
@@ -43,14 +43,14 @@ func refDecodeBundleDoc(data []byte) (*Bundle, error) {
 	d := &refDecoder{}
 	obj, ok := root.(map[string]any)
 	if !ok {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document must be a JSON object (a Bundle), got " + refJSONType(root)}}}
+		return nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeStructure, Path: "", Message: "the document must be a JSON object (a Bundle), got " + refJSONType(root)}}}
 	}
 	if rt, _ := obj["resourceType"].(string); rt != "Bundle" {
 		msg := "resourceType must be \"Bundle\""
 		if rt != "" {
 			msg += fmt.Sprintf(", got %q", rt)
 		}
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeInvalid, "resourceType", msg}}}
+		return nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeInvalid, Path: "resourceType", Message: msg}}}
 	}
 	r := d.resource("", obj)
 	if err := d.err(); err != nil {
@@ -63,13 +63,13 @@ func refDecodeBundleDoc(data []byte) (*Bundle, error) {
 // trailing data.
 func refParseJSON(data []byte) (any, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", "the document is empty"}}}
+		return nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeStructure, Path: "", Message: "the document is empty"}}}
 	}
 	v, err := parseTree(data)
 	if err != nil {
 		se := err.(*syntaxError)
 		line, col := lineCol(data, int64(se.offset))
-		return nil, &Error{Issues: []Issue{{SeverityError, CodeStructure, "", fmt.Sprintf("malformed JSON: %s (line %d, column %d)", se.msg, line, col)}}}
+		return nil, &Error{Issues: []Issue{{Severity: SeverityError, Code: CodeStructure, Path: "", Message: fmt.Sprintf("malformed JSON: %s (line %d, column %d)", se.msg, line, col)}}}
 	}
 	return v, nil
 }

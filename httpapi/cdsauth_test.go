@@ -17,11 +17,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +26,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/cdshooks"
 	"github.com/galenhealth/galen/fhir"
 	"github.com/galenhealth/galen/fhir/icustay"
 	"github.com/galenhealth/galen/inference"
@@ -63,7 +61,7 @@ func newCDSEnv(tb testing.TB, cfg CDSConfig) (*outcomeEnv, *Server, *lockedWrite
 	tb.Cleanup(hs.Close)
 	env := &outcomeEnv{url: hs.URL, store: db, keys: map[galen.Role]string{}}
 	for _, role := range galen.Roles {
-		k, secret, err := GenerateKey(role, string(role))
+		k, secret, err := galen.GenerateKey(role, string(role))
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -117,7 +115,7 @@ func (e *ehr) jwks(tb testing.TB) json.RawMessage {
 func (e *ehr) claims(aud string) jwt.Claims {
 	now := time.Now()
 	return jwt.Claims{Issuer: e.iss, Subject: "ehr-client", Audience: jwt.Audience{aud}, Expiry: jwt.NewNumericDate(now.Add(4 * time.Minute)),
-		IssuedAt: jwt.NewNumericDate(now), ID: newUUID()}
+		IssuedAt: jwt.NewNumericDate(now), ID: rand.Text()}
 }
 
 // sign signs claims (any JSON object) as a compact JWT.
@@ -164,7 +162,7 @@ func TestCDSClientJWT(t *testing.T) {
 	other := newEHR(t, "https://ehr.example.org", "es-1", jose.ES384) // same iss and kid, another key
 	stranger := newEHR(t, "https://stranger.example.org", "s-1", jose.ES384)
 	const public = "https://galen.example.org"
-	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: public, Issuers: []CDSIssuer{
+	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: public, Issuers: []cdshooks.Issuer{
 		{Issuer: es.iss, JWKS: es.jwks(t)},
 		{Issuer: rs.iss, JWKS: rs.jwks(t), Role: galen.RoleClinician},
 		{Issuer: es256.iss, JWKS: es256.jwks(t)},
@@ -340,7 +338,7 @@ func TestCDSClientJWT(t *testing.T) {
 
 func TestCDSClientJWTPublicURL(t *testing.T) {
 	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
-	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: "https://galen.example.org/prefix/", Issuers: []CDSIssuer{{Issuer: es.iss, JWKS: es.jwks(t)}}})
+	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: "https://galen.example.org/prefix/", Issuers: []cdshooks.Issuer{{Issuer: es.iss, JWKS: es.jwks(t)}}})
 	tests := []struct {
 		name string
 		aud  string
@@ -374,158 +372,6 @@ func TestCDSClientJWTNotConfigured(t *testing.T) {
 	}
 }
 
-func TestJTIReplayCache(t *testing.T) {
-	c := newJTICache(maxJTIs)
-	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	if err := c.use("iss\x00a", now.Add(time.Minute), now); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		key  string
-		at   time.Time
-		ok   bool
-	}{
-		{"replay", "iss\x00a", now.Add(30 * time.Second), false},
-		{"same jti, other issuer", "other\x00a", now, true},
-		{"after it expired", "iss\x00a", now.Add(2 * time.Minute), true},
-		{"replay of the renewed entry", "iss\x00a", now.Add(2*time.Minute + time.Second), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := c.use(tt.key, tt.at.Add(time.Minute), tt.at)
-			if (err == nil) != tt.ok {
-				t.Fatalf("err %v, want ok %v", err, tt.ok)
-			}
-			if !tt.ok && galen.ErrorCode(err) != galen.EUNAUTHORIZED {
-				t.Fatalf("err %v, want unauthorized", err)
-			}
-		})
-	}
-}
-
-// TestJTICacheFull fills a small cache and checks that it refuses new keys
-// (429) while its entries are live, takes them again as the entries expire,
-// one for each that did, and never holds expired entries.
-func TestJTICacheFull(t *testing.T) {
-	const limit = 4
-	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	c := newJTICache(limit)
-	// k0 expires at now+1s, k1 at now+2s, ...; inserted out of order.
-	for _, i := range []int{2, 0, 3, 1} {
-		if err := c.use("k"+strconv.Itoa(i), now.Add(time.Duration(i+1)*time.Second), now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	steps := []struct {
-		name     string
-		key      string
-		at       time.Duration // after now
-		want     string
-		wantSize int
-	}{
-		{"full of live entries", "n0", 0, galen.EBUSY, 4},
-		{"still full just before the first expires", "n0", time.Second - time.Nanosecond, galen.EBUSY, 4},
-		{"a replay of a live key is a replay, not busy", "k3", time.Second - time.Nanosecond, galen.EUNAUTHORIZED, 4},
-		{"the first expired", "n0", time.Second, "", 4},
-		{"full again", "n1", time.Second, galen.EBUSY, 4},
-		{"two more expired", "n1", 3 * time.Second, "", 3},
-		{"room for one", "n2", 3 * time.Second, "", 4},
-		{"full", "n3", 3 * time.Second, galen.EBUSY, 4},
-		{"the last of the first four expired", "n3", 4 * time.Second, "", 4},
-	}
-	for _, st := range steps {
-		err := c.use(st.key, now.Add(st.at+10*time.Second), now.Add(st.at))
-		if galen.ErrorCode(err) != st.want || (st.want == "" && err != nil) {
-			t.Fatalf("%s: err %v, want %q", st.name, err, st.want)
-		}
-		if len(c.seen) != st.wantSize || len(c.expiry) != len(c.seen) {
-			t.Fatalf("%s: %d entries and %d in the expiry heap, want %d", st.name, len(c.seen), len(c.expiry), st.wantSize)
-		}
-	}
-	if err := c.use("n0", now.Add(time.Hour), now.Add(5*time.Second)); galen.ErrorCode(err) != galen.EUNAUTHORIZED {
-		t.Fatalf("replay of n0 while live: %v", err)
-	}
-}
-
-// BenchmarkJTICacheFull measures refusing a key when the cache is full of
-// live entries, the case that used to scan every entry.
-func BenchmarkJTICacheFull(b *testing.B) {
-	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	c := newJTICache(maxJTIs)
-	for i := range maxJTIs {
-		if err := c.use(strconv.Itoa(i), now.Add(time.Hour), now); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for b.Loop() {
-		if err := c.use("new", now.Add(time.Hour), now.Add(time.Second)); galen.ErrorCode(err) != galen.EBUSY {
-			b.Fatal(err)
-		}
-	}
-}
-
-func TestLoadCDSTrust(t *testing.T) {
-	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
-	priv, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: es.priv, KeyID: "k"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	small, err := rsa.GenerateKey(rand.Reader, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
-	smallSet, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: small.Public(), KeyID: "s"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "ehr.jwks"), es.jwks(t), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name    string
-		file    string
-		wantErr string
-		role    galen.Role
-	}{
-		{"inline", `[{"iss":"a","jwks":` + string(es.jwks(t)) + `}]`, "", galen.RoleClinician},
-		{"file, relative", `[{"iss":"a","jwks_file":"ehr.jwks","role":"scientist"}]`, "", galen.RoleScientist},
-		{"missing file", `[{"iss":"a","jwks_file":"nope.jwks"}]`, "jwks_file", ""},
-		{"both", `[{"iss":"a","jwks_file":"ehr.jwks","jwks":{"keys":[]}}]`, "exactly one of jwks and jwks_file", ""},
-		{"no iss", `[{"jwks":` + string(es.jwks(t)) + `}]`, "iss is missing", ""},
-		{"twice", `[{"iss":"a","jwks_file":"ehr.jwks"},{"iss":"a","jwks_file":"ehr.jwks"}]`, "listed twice", ""},
-		{"bad role", `[{"iss":"a","jwks_file":"ehr.jwks","role":"root"}]`, `unknown role "root"`, ""},
-		{"unknown field", `[{"iss":"a","jwks_file":"ehr.jwks","jku":"https://x"}]`, "unknown field", ""},
-		{"private key", `[{"iss":"a","jwks":` + string(priv) + `}]`, "private key material", ""},
-		{"small RSA key", `[{"iss":"a","jwks":` + string(smallSet) + `}]`, "1024 bits", ""},
-		{"empty key set", `[{"iss":"a","jwks":{"keys":[]}}]`, "no public signing key", ""},
-		{"not an array", `{"iss":"a"}`, "JSON array", ""},
-		{"trailing data", `[] x`, "more data after", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(dir, "trust.json")
-			if err := os.WriteFile(p, []byte(tt.file), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			iss, err := LoadCDSTrust(p)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(iss) != 1 || iss[0].Role != tt.role || len(iss[0].JWKS) == 0 {
-				t.Fatalf("issuers %+v", iss)
-			}
-		})
-	}
-}
-
 func TestConfigureCDSErrors(t *testing.T) {
 	_, srv, _ := newCDSEnv(t, CDSConfig{})
 	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
@@ -536,8 +382,8 @@ func TestConfigureCDSErrors(t *testing.T) {
 	}{
 		{"bad public URL", CDSConfig{PublicURL: "galen.example.org"}, "public URL"},
 		{"bad allowlist entry", CDSConfig{FHIRAllow: []string{"ftp://ehr.example.org"}}, "allowlist"},
-		{"bad jwks", CDSConfig{PublicURL: "https://galen.example.org", Issuers: []CDSIssuer{{Issuer: "a", JWKS: json.RawMessage(`{"keys":[{"kty":"EC"}]}`)}}}, "jwks"},
-		{"issuers without a public URL", CDSConfig{Issuers: []CDSIssuer{{Issuer: es.iss, JWKS: es.jwks(t)}}}, "--public-url (GALEN_PUBLIC_URL)"},
+		{"bad jwks", CDSConfig{PublicURL: "https://galen.example.org", Issuers: []cdshooks.Issuer{{Issuer: "a", JWKS: json.RawMessage(`{"keys":[{"kty":"EC"}]}`)}}}, "jwks"},
+		{"issuers without a public URL", CDSConfig{Issuers: []cdshooks.Issuer{{Issuer: es.iss, JWKS: es.jwks(t)}}}, "--public-url (GALEN_PUBLIC_URL)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -547,83 +393,7 @@ func TestConfigureCDSErrors(t *testing.T) {
 			}
 		})
 	}
-	if err := srv.ConfigureCDS(CDSConfig{PublicURL: "https://galen.example.org", Issuers: []CDSIssuer{{Issuer: es.iss, JWKS: es.jwks(t)}}}); err != nil {
+	if err := srv.ConfigureCDS(CDSConfig{PublicURL: "https://galen.example.org", Issuers: []cdshooks.Issuer{{Issuer: es.iss, JWKS: es.jwks(t)}}}); err != nil {
 		t.Fatalf("issuers with a public URL: %v", err)
-	}
-}
-
-// FuzzCDSClientJWT checks that any bearer token gets an answer, never a
-// panic, and that only a validly signed one is accepted.
-func FuzzCDSClientJWT(f *testing.F) {
-	es := newEHR(f, "https://ehr.example.org", "k", jose.ES384)
-	tr, err := newCDSTrust([]CDSIssuer{{Issuer: es.iss, JWKS: es.jwks(f)}})
-	if err != nil {
-		f.Fatal(err)
-	}
-	const aud = "https://galen.example.org/cds-services"
-	f.Add(es.sign(f, es.claims(aud)))
-	f.Add(rawJWT(f, map[string]any{"alg": "none"}, es.claims(aud), func([]byte) []byte { return nil }))
-	f.Add("eyJhbGciOiJFUzM4NCJ9.e30.")
-	f.Add("a.b.c")
-	f.Add("...")
-	f.Add("")
-	var mu sync.Mutex
-	f.Fuzz(func(t *testing.T, token string) {
-		mu.Lock()
-		defer mu.Unlock()
-		tr.jtis = newJTICache(maxJTIs)
-		is, err := tr.verify(token, []string{aud})
-		if err == nil && (is == nil || is.iss != es.iss) {
-			t.Fatalf("accepted %q as %+v", token, is)
-		}
-		if err != nil && galen.ErrorCode(err) != galen.EUNAUTHORIZED {
-			t.Fatalf("error code %s: %v", galen.ErrorCode(err), err)
-		}
-		_ = looksLikeJWT(token)
-	})
-}
-
-// FuzzParseCDSTrust checks that any trust file is read or refused with an
-// error, never a panic.
-func FuzzParseCDSTrust(f *testing.F) {
-	f.Add([]byte(`[{"iss":"a","jwks":{"keys":[]},"role":"clinician"}]`))
-	f.Add([]byte(`[{"iss":"a","jwks_file":"x"}]`))
-	f.Add([]byte(`[]`))
-	f.Add([]byte(`{`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		iss, err := ParseCDSTrust(data)
-		if err != nil {
-			return
-		}
-		for _, is := range iss {
-			if is.Issuer == "" || !is.Role.Valid() {
-				t.Fatalf("accepted %+v", is)
-			}
-			if len(is.JWKS) > 0 {
-				_, _ = parseJWKS(is.JWKS)
-			}
-		}
-	})
-}
-
-// BenchmarkCDSClientJWT measures checking one client JWT: parse, signature,
-// claims and the replay cache.
-func BenchmarkCDSClientJWT(b *testing.B) {
-	const aud = "https://galen.example.org/cds-services/icu-mortality-risk"
-	for _, alg := range []jose.SignatureAlgorithm{jose.ES384, jose.RS384} {
-		b.Run(string(alg), func(b *testing.B) {
-			e := newEHR(b, "https://ehr.example.org", "k", alg)
-			tr, err := newCDSTrust([]CDSIssuer{{Issuer: e.iss, JWKS: e.jwks(b)}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			token := e.sign(b, e.claims(aud))
-			for b.Loop() {
-				tr.jtis = newJTICache(maxJTIs)
-				if _, err := tr.verify(token, []string{aud}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
 	}
 }

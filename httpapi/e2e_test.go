@@ -62,7 +62,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// The admin hands out keys; their secrets work at once.
 	sk, err := admin.CreateKey(ctx, &api.CreateKeyRequest{Role: galen.RoleScientist, Name: "ds"})
-	if err != nil || !strings.HasPrefix(sk.Secret, KeyPrefix) {
+	if err != nil || !strings.HasPrefix(sk.Secret, galen.KeyPrefix) {
 		t.Fatalf("create key: %+v, %v", sk, err)
 	}
 	ck, err := admin.CreateKey(ctx, &api.CreateKeyRequest{Role: galen.RoleClinician, Name: "ehr"})

@@ -10,35 +10,8 @@ import (
 	"github.com/galenhealth/galen/api"
 )
 
-// errorStatus maps a galen error code to its HTTP status. It is the only
-// place where that mapping lives.
-func errorStatus(code string) int {
-	switch code {
-	case galen.EINVALID:
-		return http.StatusBadRequest
-	case galen.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case galen.EFORBIDDEN:
-		return http.StatusForbidden
-	case galen.ENOTFOUND:
-		return http.StatusNotFound
-	case galen.ECONFLICT:
-		return http.StatusConflict
-	case galen.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case galen.EUNSUPPORTED:
-		return http.StatusUnsupportedMediaType
-	case galen.EBUSY:
-		return http.StatusTooManyRequests
-	case galen.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
-
-// writeError answers with err's status and caller-safe message as
-// {"error": "..."}. Internal errors are logged with the request id; their
+// writeError answers with err's status (api.StatusForCode) and caller-safe
+// message as {"error": "..."}, with "problems" when err lists some. Internal errors are logged with the request id; their
 // text never reaches the caller.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = tooLarge(err)
@@ -46,7 +19,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		err = galen.WrapError(galen.EUNAVAILABLE, "request cancelled", err)
 	}
 	code := galen.ErrorCode(err)
-	status := errorStatus(code)
+	status := api.StatusForCode(code)
 	ri := info(r)
 	if status >= 500 {
 		s.logger.Error("request failed", "request_id", ri.id, "route", ri.route.Method+" "+ri.route.Pattern, "code", code, "err", err)
@@ -57,7 +30,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case galen.EUNAUTHORIZED:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="galen"`)
 	}
-	_ = writeJSON(w, status, api.Error{Error: galen.ErrorMessage(err)})
+	var ps []galen.Problem
+	for _, p := range galen.ErrorProblems(err) {
+		ps = append(ps, p.Plain())
+	}
+	_ = writeJSON(w, status, api.Error{Error: galen.ErrorMessage(err), Problems: ps})
 }
 
 // tooLarge turns a body that went over the limit into ETOOLARGE; other

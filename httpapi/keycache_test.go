@@ -8,13 +8,17 @@ import (
 	"github.com/galenhealth/galen"
 )
 
-// countingKeys is a key table that counts lookups.
+// countingKeys is a key table that counts lookups by hash. It has only the
+// lookups the cache uses.
 type countingKeys struct {
+	galen.KeyService
 	keys  map[string]*galen.APIKey // by hash
 	calls int
 }
 
-func (c *countingKeys) find(_ context.Context, hash string) (*galen.APIKey, error) {
+func (c *countingKeys) FindAPIKeys(context.Context) ([]*galen.APIKey, error) { return nil, nil }
+
+func (c *countingKeys) FindAPIKeyByHash(_ context.Context, hash string) (*galen.APIKey, error) {
 	c.calls++
 	k, ok := c.keys[hash]
 	if !ok {
@@ -38,7 +42,7 @@ func TestKeyCacheForget(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			table := &countingKeys{keys: map[string]*galen.APIKey{"h1": {ID: "key_1", Role: galen.RoleClinician}}}
-			c := newKeyCache(time.Hour, table.find)
+			c := newKeyCache(time.Hour, table)
 			ctx := context.Background()
 			if _, err := c.lookup(ctx, "h1"); err != nil {
 				t.Fatal(err)
@@ -56,7 +60,7 @@ func TestKeyCacheForget(t *testing.T) {
 
 func BenchmarkKeyCacheHit(b *testing.B) {
 	table := &countingKeys{keys: map[string]*galen.APIKey{"h1": {ID: "key_1", Role: galen.RoleAdmin}}}
-	c := newKeyCache(time.Hour, table.find)
+	c := newKeyCache(time.Hour, table)
 	ctx := context.Background()
 	for b.Loop() {
 		if _, err := c.lookup(ctx, "h1"); err != nil {

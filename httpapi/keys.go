@@ -1,105 +1,11 @@
 package httpapi
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"fmt"
 	"net/http"
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/api"
 )
-
-// KeyPrefix starts every generated API key secret.
-const KeyPrefix = "glk_"
-
-// MinKeyLength is the shortest secret ImportKey accepts.
-const MinKeyLength = 16
-
-// HashKey returns the hex SHA-256 under which a key secret is stored.
-func HashKey(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
-// GenerateKey returns a new key with role and name, and its secret, which
-// exists only in the caller's hands: the key stores its hash.
-func GenerateKey(role galen.Role, name string) (*galen.APIKey, string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, "", fmt.Errorf("generate key: %w", err)
-	}
-	secret := KeyPrefix + base64.RawURLEncoding.EncodeToString(b)
-	k, err := ImportKey(secret, role, name)
-	return k, secret, err
-}
-
-// ImportKey returns a key for a secret chosen elsewhere, such as
-// GALEN_ADMIN_KEY. EINVALID for an unknown role or a secret shorter than
-// MinKeyLength.
-func ImportKey(secret string, role galen.Role, name string) (*galen.APIKey, error) {
-	if !role.Valid() {
-		return nil, galen.Errorf(galen.EINVALID, "unknown role %q (want one of %v)", role, galen.Roles)
-	}
-	if len(secret) < MinKeyLength {
-		return nil, galen.Errorf(galen.EINVALID, "API key must be at least %d characters", MinKeyLength)
-	}
-	if len(name) > 200 {
-		return nil, galen.Errorf(galen.EINVALID, "key name is longer than 200 characters")
-	}
-	id := make([]byte, 6)
-	if _, err := rand.Read(id); err != nil {
-		return nil, fmt.Errorf("generate key id: %w", err)
-	}
-	prefix := secret[:4]
-	if len(secret) >= 32 {
-		prefix = secret[:8]
-	}
-	return &galen.APIKey{ID: "key_" + hex.EncodeToString(id), Name: name, Role: role, Prefix: prefix, Hash: HashKey(secret)}, nil
-}
-
-// adminKeyLock is the store lock EnsureAdminKey holds.
-const adminKeyLock = "httpapi.admin-key"
-
-// EnsureAdminKey creates the first admin key when the store has no keys:
-// from secret when it is not empty, else a generated one, which it returns
-// so that it can be shown once. It returns "" when keys exist or the secret
-// came from the caller. It looks and creates under the store's lock, so
-// that of replicas starting at once on one database exactly one creates
-// the key.
-func EnsureAdminKey(ctx context.Context, store galen.Store, secret string) (generated string, err error) {
-	err = store.WithLock(ctx, adminKeyLock, func(ctx context.Context) error {
-		ks, err := store.FindAPIKeys(ctx)
-		if err != nil {
-			return fmt.Errorf("list keys: %w", err)
-		}
-		if len(ks) > 0 {
-			return nil
-		}
-		var k *galen.APIKey
-		var g string
-		if secret != "" {
-			k, err = ImportKey(secret, galen.RoleAdmin, "initial admin (GALEN_ADMIN_KEY)")
-		} else {
-			k, g, err = GenerateKey(galen.RoleAdmin, "initial admin")
-		}
-		if err != nil {
-			return err
-		}
-		if err := store.CreateAPIKey(ctx, k); err != nil {
-			return fmt.Errorf("store admin key: %w", err)
-		}
-		generated = g
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return generated, nil
-}
 
 // keyRoutes manage API keys.
 func (s *Server) keyRoutes() []route {
@@ -118,7 +24,7 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req, true); err != nil {
 		return err
 	}
-	k, secret, err := GenerateKey(req.Role, req.Name)
+	k, secret, err := galen.GenerateKey(req.Role, req.Name)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func TestEnsureAdminKeyReplicas(t *testing.T) {
 					go func() {
 						defer wg.Done()
 						<-start
-						g, err := EnsureAdminKey(ctx, st, tt.secret)
+						g, err := galen.EnsureAdminKey(ctx, st, tt.secret)
 						mu.Lock()
 						defer mu.Unlock()
 						if err != nil {
@@ -78,8 +78,8 @@ func TestEnsureAdminKeyReplicas(t *testing.T) {
 				} else if len(generated) != 0 {
 					t.Fatalf("%d replicas showed a generated key, want none", len(generated))
 				}
-				if ks[0].Hash != HashKey(want) {
-					t.Error("the stored key is not the one shown or given")
+				if k, err := galen.FindKey(ctx, stores[0], want); err != nil || k.ID != ks[0].ID {
+					t.Errorf("the stored key is not the one shown or given: %v", err)
 				}
 			}
 		})

@@ -13,8 +13,6 @@ import (
 	"github.com/galenhealth/galen/kg"
 )
 
-func init() { addRoutes((*Server).kgRoutes) }
-
 // kgState holds the server's knowledge-graph service, made on first use
 // from the store.
 type kgState struct {
@@ -186,19 +184,22 @@ func (s *Server) handleKGPaths(w http.ResponseWriter, r *http.Request) error {
 // maxKGInputs bounds the drugs or symptoms of one request.
 const maxKGInputs = 100
 
-// kgInputProblems lists every problem of a list of names: none, too
-// many, or an empty or overlong entry.
-func kgInputProblems(field string, names []string) []Problem {
+// kgInputProblems returns EINVALID listing every problem of a list of
+// names: none, too many, or an empty or overlong entry.
+func kgInputProblems(field string, names []string) error {
 	if len(names) == 0 || len(names) > maxKGInputs {
-		return []Problem{{Path: field, Message: "want 1 to " + strconv.Itoa(maxKGInputs) + " entries"}}
+		return galen.ProblemsError(galen.EINVALID, []galen.Problem{{Path: field, Message: "want 1 to " + strconv.Itoa(maxKGInputs) + " entries"}})
 	}
-	var ps []Problem
+	var ps []galen.Problem
 	for i, n := range names {
 		if strings.TrimSpace(n) == "" || len(n) > 200 {
-			ps = append(ps, Problem{Path: field + "[" + strconv.Itoa(i) + "]", Message: "want a name or code of 1 to 200 characters"})
+			ps = append(ps, galen.Problem{Path: field + "[" + strconv.Itoa(i) + "]", Message: "want a name or code of 1 to 200 characters"})
 		}
 	}
-	return ps
+	if len(ps) > 0 {
+		return galen.ProblemsError(galen.EINVALID, ps)
+	}
+	return nil
 }
 
 func (s *Server) handleKGInteractions(w http.ResponseWriter, r *http.Request) error {
@@ -206,8 +207,8 @@ func (s *Server) handleKGInteractions(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &req, true); err != nil {
 		return err
 	}
-	if ps := kgInputProblems("drugs", req.Drugs); len(ps) > 0 {
-		return writeJSON(w, http.StatusBadRequest, problemsBody(ps))
+	if err := kgInputProblems("drugs", req.Drugs); err != nil {
+		return err
 	}
 	g, err := s.kgGraph(r)
 	if err != nil {
@@ -221,8 +222,8 @@ func (s *Server) handleKGSuggest(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req, true); err != nil {
 		return err
 	}
-	if ps := kgInputProblems("symptoms", req.Symptoms); len(ps) > 0 {
-		return writeJSON(w, http.StatusBadRequest, problemsBody(ps))
+	if err := kgInputProblems("symptoms", req.Symptoms); err != nil {
+		return err
 	}
 	if req.Limit < 0 || req.Limit > 100 {
 		return galen.Errorf(galen.EINVALID, "limit: want 0 (default 10) to 100")

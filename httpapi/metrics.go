@@ -82,15 +82,13 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// The meta routes come in through addRoutes, as other capabilities' routes do.
-func init() { addRoutes((*Server).metaRoutes) }
-
 // metaRoutes describe and measure the server itself.
 func (s *Server) metaRoutes() []route {
 	prom := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 	return []route{
 		{Method: "GET", Pattern: "/metrics", Roles: anyRole, Tag: "meta", Summary: "Prometheus metrics (text format)",
-			Handler: func(w http.ResponseWriter, r *http.Request) error { prom.ServeHTTP(w, r); return nil }},
+			Produces: []string{"text/plain", "application/openmetrics-text", "application/vnd.google.protobuf"},
+			Handler:  func(w http.ResponseWriter, r *http.Request) error { prom.ServeHTTP(w, r); return nil }},
 		{Method: "GET", Pattern: "/openapi.json", Roles: anyRole, Tag: "meta", Summary: "This API as an OpenAPI 3.1 document",
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
 				w.Header().Set("Content-Type", "application/json")

@@ -76,7 +76,7 @@ func (s *Server) handleCreateModel(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &req, true); err != nil {
 		return err
 	}
-	info(r).model = req.Name
+	info(r).model = galen.AuditModel(req.Name) // never a name that is not one
 	if req.Task == "" {
 		return galen.Errorf(galen.EINVALID, "task is required")
 	}
@@ -188,6 +188,11 @@ func (s *Server) handleSetAlias(w http.ResponseWriter, r *http.Request) error {
 	}
 	if req.Version < 1 {
 		return galen.Errorf(galen.EINVALID, "version must be >= 1")
+	}
+	// A version the server cannot load (stored before its Loader checked
+	// limits) must not become what an alias serves.
+	if err := s.models.CheckLoadable(r.Context(), r.PathValue("name"), strconv.Itoa(req.Version)); err != nil {
+		return err
 	}
 	a, err := s.store.SetAlias(r.Context(), r.PathValue("name"), r.PathValue("alias"), req.Version)
 	if err != nil {

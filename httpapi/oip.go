@@ -144,7 +144,9 @@ func (s *Server) handleInfer(w http.ResponseWriter, r *http.Request) error {
 
 // checkInputs decodes the request's tensors and checks them against the
 // model's input specs: every input present once, no unknown ones, datatype
-// and shape as the model wants (FP32 and FP64 are interchangeable).
+// and shape as the model wants (FP32 and FP64 are interchangeable, and
+// UINT8 is taken where the model wants either: every byte is exact in
+// both; the model's Infer reads Ints for UINT8).
 func checkInputs(in []api.InferTensor, want []galen.TensorSpec) ([]galen.Tensor, error) {
 	if len(in) == 0 {
 		return nil, galen.Errorf(galen.EINVALID, "no inputs; the model takes %s", specList(want))
@@ -163,7 +165,7 @@ func checkInputs(in []api.InferTensor, want []galen.TensorSpec) ([]galen.Tensor,
 			return nil, galen.Errorf(galen.EINVALID, "unknown input %q; the model takes %s", t.Name, specList(want))
 		}
 		spec := want[i]
-		if t.Datatype != spec.Datatype && !(isFloat(t.Datatype) && isFloat(spec.Datatype)) {
+		if t.Datatype != spec.Datatype && !((isFloat(t.Datatype) || t.Datatype == galen.DatatypeUINT8) && isFloat(spec.Datatype)) {
 			return nil, galen.Errorf(galen.EINVALID, "input %q: datatype %s, the model wants %s", t.Name, t.Datatype, spec.Datatype)
 		}
 		if !shapeFits(t.Shape, spec.Shape) {

@@ -56,11 +56,15 @@ func openAPI(routes []route, version string) map[string]any {
 		if rt.Response != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}
 		}
-		op["responses"] = map[string]any{
+		errorBody := map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}
+		responses := map[string]any{
 			strconv.Itoa(status): ok,
-			"default": map[string]any{"description": "Error", "content": map[string]any{
-				"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
+			"default":            map[string]any{"description": "Error", "content": errorBody},
 		}
+		if rt.Method == "POST" && (rt.Tag == "oip" || rt.Tag == "outcome") {
+			responses["422"] = map[string]any{"description": "The model's output for this input is not a finite number (an overflow or NaN)", "content": errorBody}
+		}
+		op["responses"] = responses
 		if paths[rt.Pattern] == nil {
 			paths[rt.Pattern] = map[string]any{}
 		}

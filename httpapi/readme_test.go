@@ -11,14 +11,14 @@ import (
 	"github.com/galenhealth/galen/inference"
 )
 
-var update = flag.Bool("update", false, "rewrite the route table in ../README.md")
+var update = flag.Bool("update", false, "rewrite the route table in ../docs/api.md")
 
 const (
 	routesBegin = "<!-- BEGIN ROUTES: generated from the route table by `go test ./httpapi -run TestREADMERoutes -update` -->\n"
 	routesEnd   = "<!-- END ROUTES -->"
 )
 
-// routeMatrix renders the route table as the README's API overview and role matrix.
+// routeMatrix renders the route table as the route and role matrix of docs/api.md.
 func routeMatrix(routes []route) string {
 	var b strings.Builder
 	b.WriteString("| method | path | admin | clinician | scientist | auditor | audited | what |\n")
@@ -44,19 +44,19 @@ func routeMatrix(routes []route) string {
 	return b.String()
 }
 
-// TestREADMERoutes keeps the README's route and role table equal to the
-// route table; run with -update after adding a route.
+// TestREADMERoutes keeps the route and role table of docs/api.md equal to
+// the route table; run with -update after adding a route.
 func TestREADMERoutes(t *testing.T) {
 	env := newEnv(t, Config{}, inference.Config{}, nil)
-	const path = "../README.md"
+	const path = "../docs/api.md"
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("no README: %v", err)
+		t.Fatalf("read %s: %v", path, err)
 	}
 	readme := string(b)
 	i, j := strings.Index(readme, routesBegin), strings.Index(readme, routesEnd)
 	if i < 0 || j < i {
-		t.Fatalf("README lacks the route table markers %q ... %q", routesBegin, routesEnd)
+		t.Fatalf("docs/api.md lacks the route table markers %q ... %q", routesBegin, routesEnd)
 	}
 	want := routeMatrix(env.srv.routes)
 	got := readme[i+len(routesBegin) : j]
@@ -69,5 +69,5 @@ func TestREADMERoutes(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README route table is out of date; run: go test ./httpapi -run TestREADMERoutes -update\nwant:\n%s", want)
+	t.Errorf("the route table of docs/api.md is out of date; run: go test ./httpapi -run TestREADMERoutes -update\nwant:\n%s", want)
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/jsonscan"
+	"github.com/galenhealth/galen/internal/jsonstrict"
 )
 
 // route is one entry of the route table. The mux, the role check, the audit
@@ -36,14 +38,21 @@ type route struct {
 	// Authn, if set, sees the bearer token before the API-key check: it
 	// returns the identity the token proves, an error, or nil, nil to leave
 	// the token to the API-key check (the CDS routes accept client JWTs).
-	Authn   func(r *http.Request, token string) (*galen.APIKey, error)
-	Summary string // one line for /openapi.json and the README
-	Tag     string // OpenAPI group, e.g. "oip", "models"
+	Authn func(r *http.Request, token string) (*galen.APIKey, error)
+	// Deidentify marks a text route whose text is de-identified (tag
+	// mode) before a model sees it: its handler passes the text through
+	// modelText.
+	Deidentify bool
+	Summary    string // one line for /openapi.json and the README
+	Tag        string // OpenAPI group, e.g. "oip", "models"
 
 	Request  any      // zero value of the JSON body type, or nil
 	Response any      // zero value of the success body type, or nil for none
 	Status   int      // success status; 200 if zero
 	Query    []string // query parameters, for the OpenAPI document
+	// Produces lists the media types the route answers with (nil:
+	// application/json); a request whose Accept allows none gets 406.
+	Produces []string
 }
 
 // Role sets used by the route table.
@@ -56,25 +65,22 @@ var (
 	auditRoles    = []galen.Role{galen.RoleAdmin, galen.RoleAuditor}
 )
 
-// routeGroups holds route sets added by other files of this package through
-// addRoutes, so that a capability adds its routes in a file of its own.
-var routeGroups []func(*Server) []route
-
-// addRoutes registers a function returning more routes; call it from init:
-//
-//	func init() { addRoutes((*Server).outcomeRoutes) }
-func addRoutes(f func(*Server) []route) { routeGroups = append(routeGroups, f) }
-
-// allRoutes returns the whole route table.
+// allRoutes returns the whole route table: one explicit list of route
+// sets, one per file of this package. A new capability adds its
+// s.<capability>Routes() here; its CDS Hooks services go in cdsServices.
 func (s *Server) allRoutes() []route {
-	rs := s.oipRoutes()
-	rs = append(rs, s.modelRoutes()...)
-	rs = append(rs, s.keyRoutes()...)
-	rs = append(rs, s.auditRoutes()...)
-	for _, f := range routeGroups {
-		rs = append(rs, f(s)...)
-	}
-	return rs
+	return slices.Concat(
+		s.oipRoutes(),
+		s.modelRoutes(),
+		s.keyRoutes(),
+		s.auditRoutes(),
+		s.cdsRoutes(),
+		s.metaRoutes(),
+		s.outcomeRoutes(),
+		s.deidRoutes(),
+		s.imagingRoutes(),
+		s.kgRoutes(),
+	)
 }
 
 // reqInfo is what the middleware and handlers of one request share.
@@ -95,8 +101,11 @@ type reqInfo struct {
 type infoKey struct{}
 
 // info returns the request's reqInfo.
-func info(r *http.Request) *reqInfo {
-	if ri, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+func info(r *http.Request) *reqInfo { return infoFrom(r.Context()) }
+
+// infoFrom returns the reqInfo of the request whose context ctx is.
+func infoFrom(ctx context.Context) *reqInfo {
+	if ri, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
 		return ri
 	}
 	return &reqInfo{route: &route{}}
@@ -176,11 +185,20 @@ func (w *statusWriter) flush() {
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{id: newRequestID(), route: &rt, model: r.PathValue("name"), client: peerIP(r.RemoteAddr)}
+		// The audit log gets the {name} path value only when it is a valid
+		// model name: the caller chooses it, up to the URL's length.
+		ri := &reqInfo{id: newRequestID(), route: &rt, model: galen.AuditModel(r.PathValue("name")), client: peerIP(r.RemoteAddr)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
 		sw := &statusWriter{ResponseWriter: w, buffered: rt.Audit}
 		sw.Header().Set("X-Request-Id", ri.id)
+		if len(rt.Roles) > 0 {
+			// Answers behind a key may carry patient risk: no cache may
+			// keep them.
+			sw.Header().Set("Cache-Control", "no-store")
+		}
 		r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBody)
+		release := func() {}
+		defer func() { release() }()
 		var bodyHash string
 		defer func() {
 			if p := recover(); p != nil {
@@ -218,6 +236,12 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.logger.Debug("request", "request_id", ri.id, "method", rt.Method, "route", rt.Pattern, "status", sw.status, "latency_ms", float64(lat.Microseconds())/1000)
 		}()
 		err := s.authenticate(r, rt, ri)
+		if err == nil {
+			err = negotiate(r, rt)
+		}
+		if err == nil {
+			release, err = s.admitBody(sw, r)
+		}
 		if err == nil && rt.Audit {
 			bodyHash, err = readBody(r, ri, s.cfg.MaxBody)
 		}
@@ -258,7 +282,7 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 		}
 	}
 	if k == nil {
-		k, err = s.keys.lookup(r.Context(), HashKey(token))
+		k, err = s.keys.lookupSecret(r.Context(), token)
 	}
 	switch {
 	case galen.ErrorCode(err) == galen.ENOTFOUND:
@@ -282,7 +306,7 @@ func (s *Server) authenticate(r *http.Request, rt route, ri *reqInfo) error {
 func readBody(r *http.Request, ri *reqInfo, limit int64) (string, error) {
 	b, err := readAll(r.Body, min(r.ContentLength, limit))
 	if err != nil {
-		return "", err
+		return "", bodyReadError(r, len(b), err)
 	}
 	ri.body, ri.hasBody = b, true
 	r.Body = io.NopCloser(bytes.NewReader(b))
@@ -295,11 +319,40 @@ func readBody(r *http.Request, ri *reqInfo, limit int64) (string, error) {
 
 // requestBody returns the whole request body: on an audited route the
 // bytes the middleware read to hash them, elsewhere the body read now.
+// Every body is JSON: one with a key twice in an object is EINVALID, since
+// decoders differ on which of the two they keep.
 func requestBody(r *http.Request) ([]byte, error) {
-	if ri := info(r); ri.hasBody {
-		return ri.body, nil
+	ri := info(r)
+	if !ri.hasBody {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, bodyReadError(r, len(b), err)
+		}
+		ri.body, ri.hasBody = b, true
 	}
-	return io.ReadAll(r.Body)
+	if key, at, dup := jsonscan.DuplicateKey(ri.body); dup {
+		return nil, galen.Errorf(galen.EINVALID, "malformed JSON: key %q appears twice in one object (second at byte %d)", truncateKey(key), at)
+	}
+	return ri.body, nil
+}
+
+// truncateKey shortens a key quoted in an error.
+func truncateKey(k string) string {
+	if len(k) > 40 {
+		return strings.ToValidUTF8(k[:40], "") + "…"
+	}
+	return k
+}
+
+// bodyReadError turns the failure to read a body into the caller's error
+// where it is the caller's: a body that ends before its Content-Length
+// (the client closed or half-closed the connection) is EINVALID, not an
+// internal error; the body limit and the in-flight limit pass through.
+func bodyReadError(r *http.Request, got int, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return galen.WrapError(galen.EINVALID, fmt.Sprintf("request body ended after %d of the %d bytes its Content-Length declares", got, r.ContentLength), err)
+	}
+	return err
 }
 
 // readAll is io.ReadAll for a body of size bytes, the declared
@@ -356,19 +409,19 @@ func decodeJSON(r *http.Request, v any, strict bool) error {
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(r.Body)
-	if strict {
-		dec.DisallowUnknownFields()
+	body, err := requestBody(r)
+	if err != nil {
+		return err
 	}
-	if err := dec.Decode(v); err != nil {
+	return decodeBody(bytes.NewReader(body), v, strict)
+}
+
+// decodeBody decodes one JSON value from rd into v (jsonstrict.Decode) and
+// turns a failure into EINVALID naming the place, or ETOOLARGE's
+// *http.MaxBytesError.
+func decodeBody(rd io.Reader, v any, strict bool) error {
+	if err := jsonstrict.Decode(rd, v, strict); err != nil {
 		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return galen.Errorf(galen.EINVALID, "malformed JSON: more data after the first value")
 	}
 	return nil
 }
@@ -392,6 +445,8 @@ func jsonError(err error) error {
 	switch {
 	case errors.As(err, &mbe):
 		return err
+	case errors.Is(err, jsonstrict.ErrTrailing):
+		return galen.Errorf(galen.EINVALID, "malformed JSON: more data after the first value")
 	case errors.Is(err, io.EOF):
 		return galen.Errorf(galen.EINVALID, "request body is empty; want a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):

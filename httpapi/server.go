@@ -1,8 +1,12 @@
-// Package httpapi is Galen's HTTP layer: the Open Inference Protocol v2
-// routes, the /v1 task and registry API, API-key authentication with roles,
-// the audit log, Prometheus metrics and the OpenAPI description. Every route
-// is one entry in a table (see route.go) from which the mux, the role checks
-// and /openapi.json are all built.
+// Package httpapi is Galen's HTTP layer and nothing else: the Open
+// Inference Protocol v2 routes, the /v1 task and registry API, the CDS Hooks
+// routes, API-key authentication with roles, the audit log, Prometheus
+// metrics and the OpenAPI description. Every route is one entry in a table
+// (allRoutes in route.go, one explicit list with one route set per file)
+// from which the mux, the role checks, the audit, the metrics and
+// /openapi.json are all built. A handler decodes the request, calls the
+// capability (outcome/, cdshooks/ ...) and encodes the answer; the rules
+// of each capability live in its own package.
 package httpapi
 
 import (
@@ -35,10 +39,27 @@ type Config struct {
 	// ask). Revocation through this server applies at once; revocation
 	// elsewhere (the CLI, another replica) takes up to this long.
 	KeyCacheTTL time.Duration
+	// DeidKey is the secret key of the de-identification surrogates (same
+	// key, same fake names and date shifts); empty: a random key per
+	// server start.
+	DeidKey []byte
+	// MaxBodyInFlight bounds the bytes of request bodies the server holds
+	// or is receiving at once, all requests together (default
+	// DefaultMaxBodyInFlight, at least MaxBody); a request that would go
+	// over it gets 503 with Retry-After before its body is read.
+	MaxBodyInFlight int64
+	// ImagingMaxBytes and ImagingMaxPixels bound an image sent to
+	// /v1/imaging/classify (defaults DefaultImagingMaxBytes, 16 MiB, and
+	// DefaultImagingMaxPixels); over them the answer is 413.
+	ImagingMaxBytes  int64
+	ImagingMaxPixels int
 }
 
 // DefaultMaxBody is the default request body limit.
 const DefaultMaxBody = 32 << 20
+
+// DefaultMaxBodyInFlight is the default Config.MaxBodyInFlight.
+const DefaultMaxBodyInFlight = 128 << 20
 
 func (c Config) withDefaults() Config {
 	if c.MaxBody <= 0 {
@@ -59,8 +80,18 @@ func (c Config) withDefaults() Config {
 	if c.KeyCacheTTL == 0 {
 		c.KeyCacheTTL = DefaultKeyCacheTTL
 	}
+	if c.MaxBodyInFlight <= 0 {
+		c.MaxBodyInFlight = DefaultMaxBodyInFlight
+	}
+	c.MaxBodyInFlight = max(c.MaxBodyInFlight, c.MaxBody)
 	if c.Version == "" {
 		c.Version = "dev"
+	}
+	if c.ImagingMaxBytes <= 0 {
+		c.ImagingMaxBytes = DefaultImagingMaxBytes
+	}
+	if c.ImagingMaxPixels <= 0 {
+		c.ImagingMaxPixels = DefaultImagingMaxPixels
 	}
 	return c
 }
@@ -85,6 +116,10 @@ type Server struct {
 	authFailures authFailureLimiter
 	// kg is the knowledge graph, loaded from the store on first use (kg.go).
 	kg kgState
+	// deid is the de-identifier of /v1/text/deidentify (see deid.go).
+	deid deidState
+	// bodies counts the request body bytes in flight (see admitBody).
+	bodies byteSemaphore
 }
 
 // New returns a Server that keeps its state in store and runs models through models.
@@ -92,8 +127,9 @@ func New(cfg Config, store galen.Store, models *inference.Manager, logger *slog.
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, store: store, models: models, logger: logger}
 	s.authFailures.max = maxAuditedAuthFailures
+	s.bodies.max = cfg.MaxBodyInFlight
 	s.metrics = newMetrics(models)
-	s.keys = newKeyCache(cfg.KeyCacheTTL, store.FindAPIKeyByHash)
+	s.keys = newKeyCache(cfg.KeyCacheTTL, store)
 	s.routes = s.allRoutes()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {

@@ -83,7 +83,7 @@ func newEnv(tb testing.TB, cfg Config, icfg inference.Config, extra map[string]g
 		if who == "revoked" {
 			role = galen.RoleAdmin
 		}
-		k, secret, err := GenerateKey(role, who)
+		k, secret, err := galen.GenerateKey(role, who)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -148,9 +148,9 @@ func errorOf(tb testing.TB, resp *http.Response, body []byte) string {
 
 func TestErrorStatusRoundTrip(t *testing.T) {
 	for _, code := range []string{galen.EINVALID, galen.EUNAUTHORIZED, galen.EFORBIDDEN, galen.ENOTFOUND, galen.ECONFLICT,
-		galen.ETOOLARGE, galen.EUNSUPPORTED, galen.EBUSY, galen.EUNAVAILABLE, galen.EINTERNAL} {
+		galen.EPRECONDITION, galen.ETOOLARGE, galen.EUNSUPPORTED, galen.ENOTACCEPTABLE, galen.EUNPROCESSABLE, galen.EBUSY, galen.EUNAVAILABLE, galen.EINTERNAL} {
 		t.Run(code, func(t *testing.T) {
-			st := errorStatus(code)
+			st := api.StatusForCode(code)
 			if st < 400 {
 				t.Fatalf("status %d for %q", st, code)
 			}

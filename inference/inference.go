@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -33,6 +35,10 @@ type Config struct {
 	// Manager's server at once; a change made elsewhere (the CLI, another
 	// replica) is seen within ResolveTTL.
 	ResolveTTL time.Duration
+	// Logger receives warnings about versions that cannot be loaded (model
+	// names, versions, formats and the loader's reason: no patient data);
+	// nil discards them.
+	Logger *slog.Logger
 }
 
 // DefaultResolveTTL is the default Config.ResolveTTL.
@@ -57,6 +63,9 @@ func (c Config) withDefaults() Config {
 	if c.ResolveTTL == 0 {
 		c.ResolveTTL = DefaultResolveTTL
 	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
 	return c
 }
 
@@ -76,6 +85,10 @@ type Manager struct {
 	cache  map[string]*entry // by model, version and artifact hash
 	queues map[string]*queue // by model name
 	tick   uint64            // LRU clock
+	// unloadable remembers versions whose artifact the server cannot
+	// load (unknown format, or refused by its Loader), by the cache key:
+	// artifacts are immutable, so the answer never changes.
+	unloadable map[string]error
 
 	resolved *ttlcache.Cache[resolveKey, galen.ModelVersion] // recent Resolve answers
 }
@@ -103,6 +116,8 @@ func NewManager(models galen.ModelService, loaders map[string]galen.Loader, cfg 
 		cfg:     cfg.withDefaults(),
 		cache:   make(map[string]*entry),
 		queues:  make(map[string]*queue),
+
+		unloadable: make(map[string]error),
 	}
 	m.resolved = ttlcache.New(m.cfg.ResolveTTL, maxResolved, func(ctx context.Context, k resolveKey) (*galen.ModelVersion, error) {
 		return m.resolve(ctx, k.model, k.version)
@@ -158,21 +173,115 @@ func (m *Manager) resolve(ctx context.Context, model, version string) (*galen.Mo
 	if version != "" {
 		return m.models.FindModelVersion(ctx, model, version)
 	}
+	var vs []*galen.ModelVersion
 	v, err := m.models.FindModelVersion(ctx, model, DefaultAlias)
-	if galen.ErrorCode(err) != galen.ENOTFOUND {
-		return v, err
+	if galen.ErrorCode(err) == galen.ENOTFOUND {
+		if vs, err = m.models.FindModelVersions(ctx, model); err != nil {
+			return nil, err
+		}
+		if len(vs) == 0 {
+			if _, err := m.models.FindModelByName(ctx, model); err != nil {
+				return nil, err
+			}
+			return nil, galen.Errorf(galen.ENOTFOUND, "model %q has no versions", model)
+		}
+		v, err = vs[len(vs)-1], nil
 	}
-	vs, err := m.models.FindModelVersions(ctx, model)
 	if err != nil {
 		return nil, err
 	}
-	if len(vs) == 0 {
-		if _, err := m.models.FindModelByName(ctx, model); err != nil {
+	return m.loadable(ctx, v, vs)
+}
+
+// loadable returns v, the version a request without a version resolves to,
+// if this server can load it; else the newest other version of the model
+// it can load, with a warning logged, so that a version the server cannot
+// load (one stored before its Loader checked limits, or of a format it
+// does not know) is never what it serves by default. vs, if not nil, are
+// the model's versions. EUNAVAILABLE if no version loads.
+func (m *Manager) loadable(ctx context.Context, v *galen.ModelVersion, vs []*galen.ModelVersion) (*galen.ModelVersion, error) {
+	reason := m.loadFailure(ctx, v)
+	if reason == nil {
+		return v, nil
+	}
+	if vs == nil {
+		var err error
+		if vs, err = m.models.FindModelVersions(ctx, v.ModelName); err != nil {
 			return nil, err
 		}
-		return nil, galen.Errorf(galen.ENOTFOUND, "model %q has no versions", model)
 	}
-	return vs[len(vs)-1], nil
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].Version == v.Version || m.loadFailure(ctx, vs[i]) != nil {
+			continue
+		}
+		m.cfg.Logger.Warn("model version cannot be loaded; serving another by default",
+			"model", v.ModelName, "version", v.Version, "format", v.Format, "serving", vs[i].Version, "reason", galen.ErrorMessage(reason))
+		return vs[i], nil
+	}
+	m.cfg.Logger.Error("no version of the model can be loaded",
+		"model", v.ModelName, "version", v.Version, "format", v.Format, "reason", galen.ErrorMessage(reason))
+	return nil, galen.WrapError(galen.EUNAVAILABLE, fmt.Sprintf("model %q has no version this server can load (version %d: %s)",
+		v.ModelName, v.Version, galen.ErrorMessage(reason)), reason)
+}
+
+// loadFailure loads v and returns why this server cannot load it, or nil
+// if it loads or failed for a reason that may pass (the store, a
+// cancelled context).
+func (m *Manager) loadFailure(ctx context.Context, v *galen.ModelVersion) error {
+	_, err := m.GetVersion(ctx, v)
+	var u *unloadableError
+	if errors.As(err, &u) {
+		return err
+	}
+	return nil
+}
+
+// CheckLoadable returns nil if this server can load version (a number or
+// an alias) of model; ECONFLICT, with the reason, for a version it cannot
+// load (so that no alias is pointed at one); the registry's errors
+// (ENOTFOUND) as they are; nil for a failure that may pass.
+func (m *Manager) CheckLoadable(ctx context.Context, model, version string) error {
+	v, err := m.models.FindModelVersion(ctx, model, version)
+	if err != nil {
+		return err
+	}
+	if reason := m.loadFailure(ctx, v); reason != nil {
+		return galen.WrapError(galen.ECONFLICT, fmt.Sprintf("model %q version %d cannot be loaded by this server, so no alias may point at it: %s",
+			v.ModelName, v.Version, galen.ErrorMessage(reason)), reason)
+	}
+	return nil
+}
+
+// unloadableError is a version this server cannot load: unknown format or
+// an artifact its Loader refuses.
+type unloadableError struct{ err error }
+
+func (e *unloadableError) Error() string { return e.err.Error() }
+func (e *unloadableError) Unwrap() error { return e.err }
+
+// Preload resolves and loads the default version of up to CacheSize
+// models, so that a server logs at start which models it serves and which
+// versions it cannot load (see Resolve). It returns only the store's
+// errors; a model that cannot be served is logged.
+func (m *Manager) Preload(ctx context.Context) error {
+	ms, _, err := m.models.FindModels(ctx, galen.ModelFilter{Limit: m.cfg.CacheSize})
+	if err != nil {
+		return err
+	}
+	for _, model := range ms {
+		m.Forget(model.Name)
+		v, err := m.Resolve(ctx, model.Name, "")
+		switch {
+		case err == nil:
+			m.cfg.Logger.Info("model ready", "model", model.Name, "version", v.Version, "format", v.Format)
+		case galen.ErrorCode(err) == galen.ENOTFOUND:
+		case galen.ErrorCode(err) == galen.EUNAVAILABLE:
+			// Logged by loadable.
+		default:
+			return err
+		}
+	}
+	return nil
 }
 
 // Get resolves and loads a version (see Resolve), from the cache when it is
@@ -192,6 +301,10 @@ func (m *Manager) GetVersion(ctx context.Context, v *galen.ModelVersion) (*Loade
 	key := v.ModelName + "@" + strconv.Itoa(v.Version) + "#" + v.SHA256
 
 	m.mu.Lock()
+	if err, bad := m.unloadable[key]; bad {
+		m.mu.Unlock()
+		return nil, err
+	}
 	m.tick++
 	e, ok := m.cache[key]
 	if ok {
@@ -215,6 +328,10 @@ func (m *Manager) GetVersion(ctx context.Context, v *galen.ModelVersion) (*Loade
 	if e.err != nil {
 		m.mu.Lock()
 		delete(m.cache, key)
+		var u *unloadableError
+		if errors.As(e.err, &u) && len(m.unloadable) < maxResolved {
+			m.unloadable[key] = e.err
+		}
 		m.mu.Unlock()
 	}
 	close(e.ready)
@@ -224,13 +341,21 @@ func (m *Manager) GetVersion(ctx context.Context, v *galen.ModelVersion) (*Loade
 func (m *Manager) load(ctx context.Context, v *galen.ModelVersion) (*Loaded, error) {
 	load, ok := m.loaders[v.Format]
 	if !ok {
-		return nil, galen.Errorf(galen.EUNAVAILABLE, "model %q version %d has format %q, which this server cannot load", v.ModelName, v.Version, v.Format)
+		return nil, galen.WrapError(galen.EUNAVAILABLE, fmt.Sprintf("model %q version %d has format %q, which this server cannot load", v.ModelName, v.Version, v.Format),
+			&unloadableError{errors.New("unknown format")})
 	}
 	art, err := m.models.LoadArtifact(ctx, v.ModelName, v.Version)
 	if err != nil {
 		return nil, fmt.Errorf("load model %q version %d: %w", v.ModelName, v.Version, err)
 	}
 	p, err := safeLoad(ctx, load, v, art)
+	if galen.ErrorCode(err) == galen.EINVALID {
+		// The Loader refused the artifact, as it would refuse it on
+		// upload now: a version stored before, which this server will
+		// never load.
+		return nil, galen.WrapError(galen.EUNAVAILABLE, fmt.Sprintf("model %q version %d cannot be loaded: %s", v.ModelName, v.Version, galen.ErrorMessage(err)),
+			&unloadableError{err})
+	}
 	if err != nil {
 		return nil, galen.WrapError(galen.EINTERNAL, fmt.Sprintf("model %q version %d failed to load", v.ModelName, v.Version), err)
 	}
@@ -282,7 +407,29 @@ func (m *Manager) Infer(ctx context.Context, l *Loaded, inputs []galen.Tensor) (
 		out, err = l.Predictor.Infer(ctx, inputs)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFinite(l, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkFinite returns EUNPROCESSABLE, naming the output, when a model
+// answered with a number that is not finite (an overflow such as 1e308 x
+// 1.5, or NaN): JSON cannot carry it, and it is no answer to give a
+// clinician.
+func checkFinite(l *Loaded, out []galen.Tensor) error {
+	for _, t := range out {
+		for _, x := range t.Floats {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return galen.Errorf(galen.EUNPROCESSABLE, "model %q version %d gave output %q a value that is not a finite number for this input (an overflow or NaN)",
+					l.Version.ModelName, l.Version.Version, t.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // Do runs fn, a task-specific use of l such as an explained prediction,

@@ -34,13 +34,24 @@ type Model struct {
 	Link     string    `json:"link"`
 }
 
+// Limits on an artifact, checked by Parse so that a model's memory and the
+// time of one row stay bounded: a row costs Features multiply-adds.
+const (
+	MaxFeatures  = 1 << 16 // features (and weights)
+	MaxNameBytes = 64      // input and output tensor names
+)
+
 // Parse decodes and checks an artifact. Errors are EINVALID and say what is wrong.
 func Parse(artifact []byte) (*Model, error) {
 	dec := json.NewDecoder(bytes.NewReader(artifact))
 	dec.DisallowUnknownFields()
 	var m Model
 	if err := dec.Decode(&m); err != nil {
-		return nil, galen.Errorf(galen.EINVALID, "linear: artifact is not valid JSON: %v", err)
+		msg := err.Error()
+		if len(msg) > 300 {
+			msg = msg[:300]
+		}
+		return nil, galen.Errorf(galen.EINVALID, "linear: artifact is not valid JSON: %s", msg)
 	}
 	if err := m.check(); err != nil {
 		return nil, err
@@ -52,8 +63,10 @@ func (m *Model) check() error {
 	switch {
 	case m.Input == "" || m.Output == "":
 		return galen.Errorf(galen.EINVALID, "linear: input and output names are required")
-	case m.Features < 1:
-		return galen.Errorf(galen.EINVALID, "linear: features is %d, must be >= 1", m.Features)
+	case len(m.Input) > MaxNameBytes || len(m.Output) > MaxNameBytes || !galen.ValidText(m.Input) || !galen.ValidText(m.Output):
+		return galen.Errorf(galen.EINVALID, "linear: input and output must be text of at most %d bytes", MaxNameBytes)
+	case m.Features < 1 || m.Features > MaxFeatures:
+		return galen.Errorf(galen.EINVALID, "linear: features is %d, want 1 to %d", m.Features, MaxFeatures)
 	case len(m.Weights) != m.Features:
 		return galen.Errorf(galen.EINVALID, "linear: %d weights for %d features", len(m.Weights), m.Features)
 	case m.Link != LinkIdentity && m.Link != LinkLogistic:

@@ -15,8 +15,15 @@
 // warning by [Model.Predict] (by variable name, never by value). The ranges
 // are wide on purpose: they remove unit mix-ups and sentinel values (HR 0,
 // Temp -17.8, pH 735, K 22.9, Height 431.8 occur in set A), not abnormal
-// physiology. Descriptors: Age 15 – 120, Gender 0/1, Height 100 – 250 cm,
+// physiology. Descriptors: Age 0 – 120, Gender 0/1, Height 100 – 250 cm,
 // ICUType 1 – 4, Weight 20 – 350 kg; -1 or an impossible descriptor is missing.
+//
+// # Intended population
+//
+// Adults: a stay whose Age is known and under [MinAge] (16) gets no risk;
+// [Model.Predict] and [Model.Risk] return an EINVALID error wrapping
+// [ErrOutsidePopulation] that says "outside the model's intended
+// population" (see [CheckPopulation]). A missing age is not refused.
 //
 //	| variable | unit | plausible range | log before z-score |
 //	|---|---|---|---|

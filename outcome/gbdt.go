@@ -47,21 +47,27 @@ func (m *Trees) Logit(x []float64) float64 {
 }
 
 func (m *Trees) check(d int) error {
-	if len(m.Nodes) > 5000 || !finite(m.Base) || !finite(m.Rate) {
-		return fmt.Errorf("trees: bad header")
+	if len(m.Nodes) > MaxTrees {
+		return fmt.Errorf("trees.trees has %d trees, over the limit of %d", len(m.Nodes), MaxTrees)
 	}
-	for _, tree := range m.Nodes {
-		if len(tree) == 0 || len(tree) > 1<<12 {
-			return fmt.Errorf("trees: tree of %d nodes", len(tree))
+	if !finite(m.Base) || !finite(m.Rate) {
+		return fmt.Errorf("trees.base and trees.rate must be finite")
+	}
+	for t, tree := range m.Nodes {
+		if len(tree) == 0 || len(tree) > MaxTreeNodes {
+			return fmt.Errorf("trees.trees[%d] has %d nodes, want 1 to %d", t, len(tree), MaxTreeNodes)
 		}
 		for i, n := range tree {
 			if n.Feature >= d || !finite(n.Threshold) || !finite(n.Value) {
-				return fmt.Errorf("trees: bad node")
+				return fmt.Errorf("trees.trees[%d][%d]: feature over %d or a value that is not finite", t, i, d-1)
 			}
 			// Children come after their parent, so every walk ends.
 			if n.Feature >= 0 && (n.Left <= i || n.Right <= i || n.Left >= len(tree) || n.Right >= len(tree)) {
-				return fmt.Errorf("trees: bad child index")
+				return fmt.Errorf("trees.trees[%d][%d]: children must come after their parent, within the tree", t, i)
 			}
+		}
+		if depth := treeDepth(tree); depth > MaxTreeDepth {
+			return fmt.Errorf("trees.trees[%d] is %d deep, over the limit of %d", t, depth, MaxTreeDepth)
 		}
 	}
 	return nil

@@ -154,23 +154,23 @@ func (e ensemble) logits(ss []*Series) []float64 {
 }
 
 func (e ensemble) check(f, s int) error {
-	if len(e) > 16 {
-		return fmt.Errorf("%d grud members", len(e))
+	if len(e) > MaxMembers {
+		return fmt.Errorf("grud has %d members, over the limit of %d", len(e), MaxMembers)
 	}
-	for _, g := range e {
+	for i, g := range e {
 		if g == nil {
-			return fmt.Errorf("grud member missing")
+			return fmt.Errorf("grud[%d] is missing", i)
 		}
 		if err := g.check(f, s); err != nil {
-			return err
+			return fmt.Errorf("grud[%d]: %w", i, err)
 		}
 	}
 	return nil
 }
 
 func (g *GRUD) check(f, s int) error {
-	if g.F != f || g.S != s || g.H <= 0 || g.H > 1024 {
-		return fmt.Errorf("grud sizes F=%d H=%d S=%d, want F=%d S=%d", g.F, g.H, g.S, f, s)
+	if g.F != f || g.S != s || g.H <= 0 || g.H > MaxHidden {
+		return fmt.Errorf("sizes F=%d H=%d S=%d, want F=%d, H 1 to %d, S=%d", g.F, g.H, g.S, f, MaxHidden, s)
 	}
 	return nil
 }
@@ -207,8 +207,9 @@ func (g *GRUD) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	if w.F <= 0 || w.F > 1024 || w.H <= 0 || w.H > 1024 || w.S < 0 || w.S > 1024 {
-		return fmt.Errorf("grud sizes F=%d H=%d S=%d", w.F, w.H, w.S)
+	// Checked before anything is allocated: the sizes decide how much.
+	if w.F != len(variables) || w.H <= 0 || w.H > MaxHidden || w.S != len(StaticNames) {
+		return fmt.Errorf("grud sizes F=%d H=%d S=%d, want F=%d, H 1 to %d, S=%d", w.F, w.H, w.S, len(variables), MaxHidden, len(StaticNames))
 	}
 	*g = *NewGRUD(w.F, w.H, w.S, 1)
 	g.Dropout = w.Dropout

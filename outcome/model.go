@@ -99,14 +99,15 @@ func newModel(a artifact) (*Model, error) {
 func Load(b []byte) (*Model, error) {
 	var a artifact
 	if err := json.Unmarshal(b, &a); err != nil {
-		return nil, galen.WrapError(galen.EINVALID, "outcome: artifact is not valid JSON", err)
+		// The message names the field; artifacts hold no patient data.
+		return nil, galen.WrapError(galen.EINVALID, "outcome: artifact is not valid: "+clip(err.Error(), 300), err)
 	}
 	if a.Format != Format {
-		return nil, galen.Errorf(galen.EINVALID, "outcome: artifact format %q, want %q", a.Format, Format)
+		return nil, galen.Errorf(galen.EINVALID, "outcome: artifact format %q, want %q", clip(a.Format, 40), Format)
 	}
 	m, err := newModel(a)
 	if err != nil {
-		return nil, galen.WrapError(galen.EINVALID, "outcome: bad artifact", err)
+		return nil, galen.WrapError(galen.EINVALID, "outcome: bad artifact: "+clip(err.Error(), 300), err)
 	}
 	return m, nil
 }
@@ -114,8 +115,8 @@ func Load(b []byte) (*Model, error) {
 func (m *Model) check() error {
 	a := &m.a
 	nv := len(variables)
-	if a.Config.Bins() <= 0 || a.Config.withDefaults() != a.Config {
-		return fmt.Errorf("config %+v", a.Config)
+	if err := checkConfig(a.Config); err != nil {
+		return err
 	}
 	if len(a.Norm.Mean) != nv || len(a.Norm.Std) != nv {
 		return fmt.Errorf("normalizer has %d variables, want %d", len(a.Norm.Mean), nv)
@@ -161,6 +162,11 @@ func (m *Model) check() error {
 	}
 	return nil
 }
+
+// errNotFinite answers a stay whose risk is not a number, which only a
+// model with extreme weights can give; it is the model's limit, not the
+// caller's mistake, and never a crash or a 500.
+var errNotFinite = galen.Errorf(galen.EUNPROCESSABLE, "outcome: the model's risk for this stay is not a finite number")
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
@@ -318,15 +324,22 @@ func (m *Model) Risk(ctx context.Context, s *Stay) (float64, error) {
 	if s == nil {
 		return 0, galen.Errorf(galen.EINVALID, "outcome: no stay")
 	}
+	if err := CheckPopulation(s); err != nil {
+		return 0, err
+	}
 	c := clean(s, m.a.Config)
 	r, _, _, _ := m.scores(&c, false)
+	if !finite(r) {
+		return 0, errNotFinite
+	}
 	return r, nil
 }
 
 // Predict returns the calibrated risk of a stay, its band, whether it is
 // uncertain, the contribution of each observed variable and descriptor by
 // occlusion, and warnings about dropped input. It returns EINVALID for a nil
-// stay and ctx.Err() when cancelled. Safe for concurrent use.
+// stay, an EINVALID error wrapping ErrOutsidePopulation for a child (see
+// CheckPopulation) and ctx.Err() when cancelled. Safe for concurrent use.
 func (m *Model) Predict(ctx context.Context, s *Stay) (Prediction, error) {
 	if err := ctx.Err(); err != nil {
 		return Prediction{}, err
@@ -334,8 +347,14 @@ func (m *Model) Predict(ctx context.Context, s *Stay) (Prediction, error) {
 	if s == nil {
 		return Prediction{}, galen.Errorf(galen.EINVALID, "outcome: no stay")
 	}
+	if err := CheckPopulation(s); err != nil {
+		return Prediction{}, err
+	}
 	c := clean(s, m.a.Config)
 	risk, rl, rg, contribs := m.scores(&c, true)
+	if !finite(risk) {
+		return Prediction{}, errNotFinite
+	}
 	p := Prediction{Risk: risk, Band: m.band(risk), Contributions: contribs}
 	if p.Contributions == nil {
 		p.Contributions = []Contribution{}
@@ -379,7 +398,7 @@ func (is *Issues) warnings() []string {
 		w = append(w, fmt.Sprintf("%s: %d physiologically impossible value(s) dropped", k, is.Implausible[k]))
 	}
 	for _, k := range sortedKeys(is.Unknown) {
-		w = append(w, fmt.Sprintf("unknown parameter %q: %d observation(s) ignored", truncate(k, 40), is.Unknown[k]))
+		w = append(w, fmt.Sprintf("unknown parameter %q: %d observation(s) ignored", galen.Truncate(k, 40), is.Unknown[k]))
 	}
 	if is.OutOfWindow > 0 {
 		w = append(w, fmt.Sprintf("%d observation(s) outside the model's time window ignored", is.OutOfWindow))
@@ -388,14 +407,6 @@ func (is *Issues) warnings() []string {
 		w = append(w, "observations were not in time order; they were sorted")
 	}
 	return w
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 func sortedKeys(m map[string]int) []string {
@@ -409,6 +420,11 @@ func sortedKeys(m map[string]int) []string {
 
 //go:embed icu-mortality.json
 var builtinArtifact []byte
+
+// BuiltinName is the registry name of the model shipped in the binary, and
+// the model the server's outcome route and CDS service use when a request
+// names none.
+const BuiltinName = "icu-mortality"
 
 // BuiltinArtifact returns the artifact of the model shipped in the binary
 // (trained on PhysioNet/CinC 2012 set A; see MODEL_CARD.md).

@@ -250,6 +250,8 @@ func TestLoaderInfer(t *testing.T) {
 		{"wrong dtype", []galen.Tensor{{Name: InputValues, Datatype: galen.DatatypeINT32, Shape: in[0].Shape}, in[1]}},
 		{"unknown input", append(in[:2:2], galen.Tensor{Name: "delta", Datatype: galen.DatatypeFP32, Shape: []int64{1}})},
 		{"nan", []galen.Tensor{{Name: InputValues, Datatype: galen.DatatypeFP32, Shape: in[0].Shape, Floats: append([]float64{math.NaN()}, vals[1:]...)}, in[1]}},
+		// Issue 17: a child (age 7 in the second row) is outside the intended population.
+		{"child", []galen.Tensor{in[0], in[1], {Name: InputDescriptors, Datatype: galen.DatatypeFP32, Shape: []int64{2, 5}, Floats: []float64{80, 1, -1, 3, -1, 7, 0, -1, 2, -1}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,6 +323,12 @@ func FuzzPredict(f *testing.F) {
 			s.Observations = append(s.Observations, Observation{Minutes: int(b[i+1])*12 - 60, Parameter: names[int(b[i])%len(names)], Value: v})
 		}
 		p, err := m.Predict(context.Background(), s)
+		if a, ok := s.Descriptors["Age"]; ok && a >= 0 && a < MinAge {
+			if !errors.Is(err, ErrOutsidePopulation) {
+				t.Fatalf("age %v: err = %v, want ErrOutsidePopulation", a, err)
+			}
+			return
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -432,4 +440,57 @@ func FuzzInfer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPopulation pins the intended-population rule: a known age under 16
+// (PhysioNet/CinC 2012 stays are of patients 16 and older) gets no risk and
+// an error that says so, never "physiologically impossible"; adults, an
+// unknown age and an impossible one are scored.
+func TestPopulation(t *testing.T) {
+	m := builtin(t)
+	tests := []struct {
+		name    string
+		age     float64 // -2: no Age descriptor
+		refused bool
+	}{
+		{"newborn", 0, true},
+		{"child of 7", 7, true},
+		{"child of 12", 12, true},
+		{"15, the youngest in set A", 15, true},
+		{"16", 16, false},
+		{"adult", 54, false},
+		{"unknown (-1)", -1, false},
+		{"absent", -2, false},
+		{"impossible 130", 130, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Stay{RecordID: "p", Descriptors: map[string]float64{"Gender": 1}, Observations: []Observation{
+				{Minutes: 10, Parameter: "HR", Value: 110}, {Minutes: 10, Parameter: "RespRate", Value: 28}, {Minutes: 30, Parameter: "Temp", Value: 38.2}}}
+			if tt.age != -2 {
+				s.Descriptors["Age"] = tt.age
+			}
+			p, err := m.Predict(context.Background(), s)
+			_, rerr := m.Risk(context.Background(), s)
+			if !tt.refused {
+				if err != nil || rerr != nil {
+					t.Fatalf("Predict: %v, Risk: %v", err, rerr)
+				}
+				for _, w := range p.Warnings {
+					if tt.age >= 0 && tt.age <= 120 && strings.Contains(w, "Age") {
+						t.Errorf("warning %q about a possible age", w)
+					}
+				}
+				return
+			}
+			for _, e := range []error{err, rerr} {
+				if !errors.Is(e, ErrOutsidePopulation) || galen.ErrorCode(e) != galen.EINVALID {
+					t.Fatalf("err = %v, want EINVALID wrapping ErrOutsidePopulation", e)
+				}
+				if msg := galen.ErrorMessage(e); !strings.Contains(msg, "outside the model's intended population") || strings.Contains(msg, "impossible") {
+					t.Errorf("message %q", msg)
+				}
+			}
+		})
+	}
 }

@@ -53,6 +53,26 @@ func FromPredictor(p galen.Predictor) (m *Model, ok bool) {
 	return pp.m, true
 }
 
+// CheckFormat returns EINVALID when version v is not an ICU outcome model
+// (its format is not Format), so that a server can refuse it before
+// loading it.
+func CheckFormat(v *galen.ModelVersion) error {
+	if v.Format != Format {
+		return galen.Errorf(galen.EINVALID, "model %q version %d has format %q, not an ICU outcome model (%s)", v.ModelName, v.Version, v.Format, Format)
+	}
+	return nil
+}
+
+// FromLoaded returns the Model behind p, the predictor Loader made for
+// version v: EINTERNAL when p is not one.
+func FromLoaded(v *galen.ModelVersion, p galen.Predictor) (*Model, error) {
+	m, ok := FromPredictor(p)
+	if !ok {
+		return nil, galen.Errorf(galen.EINTERNAL, "model %q version %d did not load as an outcome model", v.ModelName, v.Version)
+	}
+	return m, nil
+}
+
 func (p *predictor) Inputs() []galen.TensorSpec {
 	T, F := int64(p.m.a.Config.Bins()), int64(len(variables))
 	return []galen.TensorSpec{

@@ -123,229 +123,325 @@ type Report struct {
 // on the test split.
 func Train(ctx context.Context, d *Dataset, tc TrainConfig) (*Model, *Report, error) {
 	start := time.Now()
-	tc = tc.withDefaults()
-	if len(d.Stays) != len(d.Deaths) {
-		return nil, nil, galen.Errorf(galen.EINVALID, "outcome: %d stays but %d labels", len(d.Stays), len(d.Deaths))
+	t, err := newTrainer(d, tc.withDefaults())
+	if err != nil {
+		return nil, nil, err
 	}
-	tr, va, te := Split(d.Deaths, tc.Seed)
-	pick := func(ix []int) ([]*Stay, []bool) {
-		s, y := make([]*Stay, len(ix)), make([]bool, len(ix))
-		for k, i := range ix {
-			s[k], y[k] = d.Stays[i], d.Deaths[i]
+	for _, step := range []func(context.Context) error{
+		t.trainBaseline, // logistic regression on per-variable summaries
+		t.trainTrees,    // gradient-boosted trees on the same summaries
+		t.trainGRUD,     // the GRU-D ensemble on the hourly series
+		t.calibrate,     // Platt scaling per component, blend weights, one calibration
+	} {
+		if err := step(ctx); err != nil {
+			return nil, nil, err
 		}
-		return s, y
 	}
-	trS, trY := pick(tr)
-	vaS, vaY := pick(va)
-	teS, teY := pick(te)
+	t.fixThreshold()
+	t.measureTest()
+	t.rep.Duration = time.Since(start).Round(time.Second)
+	t.a.Card = card(t.rep, t.tc)
+	m, err := newModel(t.a)
+	if err != nil {
+		return nil, nil, fmt.Errorf("outcome: trained model fails its own check: %w", err)
+	}
+	return m, t.rep, nil
+}
+
+// split is one part of the dataset (training, validation or test): its
+// stays, their labels, the stays cleaned, and their per-variable summaries
+// normalised with the training split's statistics.
+type split struct {
+	stays  []*Stay
+	deaths []bool
+	clean  []cleaned
+	X      [][]float64
+}
+
+// scores are a component's outputs on the validation and test splits:
+// logits, or calibrated log-odds.
+type scores struct{ val, test []float64 }
+
+// trainer holds what the steps of Train share.
+type trainer struct {
+	tc         TrainConfig
+	rep        *Report
+	a          artifact // the model being built
+	tr, va, te split
+	prevalence float64 // the training split's death rate
+
+	lr         *Logistic
+	zL, zT, zG scores           // raw logits: baseline, trees, GRU-D
+	calibTrees evaluation.Platt // the trees' own calibration
+	cL, cT, cG scores           // calibrated log-odds
+	valRisk    []float64        // the calibrated blend on validation: the model's risks
+}
+
+// newTrainer splits d (stratified 70/15/15 by death, seeded), checks that
+// each split has deaths and survivors, fits the normaliser on the training
+// split, and cleans and summarises every stay.
+func newTrainer(d *Dataset, tc TrainConfig) (*trainer, error) {
+	if len(d.Stays) != len(d.Deaths) {
+		return nil, galen.Errorf(galen.EINVALID, "outcome: %d stays but %d labels", len(d.Stays), len(d.Deaths))
+	}
+	trI, vaI, teI := Split(d.Deaths, tc.Seed)
+	t := &trainer{tc: tc, tr: pickSplit(d, trI), va: pickSplit(d, vaI), te: pickSplit(d, teI)}
 	for _, part := range []struct {
 		name string
 		y    []bool
-	}{{"training", trY}, {"validation", vaY}, {"test", teY}} {
+	}{{"training", t.tr.deaths}, {"validation", t.va.deaths}, {"test", t.te.deaths}} {
 		if pos := countDeaths(part.y); pos == 0 || pos == len(part.y) {
-			return nil, nil, galen.Errorf(galen.EINVALID, "outcome: the %s split needs deaths and survivors; give more stays", part.name)
+			return nil, galen.Errorf(galen.EINVALID, "outcome: the %s split needs deaths and survivors; give more stays", part.name)
 		}
 	}
 	cfg := tc.Config
-	norm := FitNormalizer(trS, cfg)
-	cleanAll := func(ss []*Stay) []cleaned {
-		out := make([]cleaned, len(ss))
-		for i, s := range ss {
-			out[i] = clean(s, cfg)
+	norm := FitNormalizer(t.tr.stays, cfg)
+	for _, sp := range []*split{&t.tr, &t.va, &t.te} {
+		sp.clean = make([]cleaned, len(sp.stays))
+		for i, s := range sp.stays {
+			sp.clean[i] = clean(s, cfg)
+		}
+	}
+	for _, sp := range []*split{&t.tr, &t.va, &t.te} {
+		sp.X = make([][]float64, len(sp.clean))
+		for i := range sp.clean {
+			sp.X[i] = norm.summary(&sp.clean[i], -1, "")
+		}
+	}
+	t.a = artifact{Format: Format, Config: cfg, Norm: norm}
+	t.prevalence = float64(countDeaths(t.tr.deaths)) / float64(len(t.tr.deaths))
+	t.rep = &Report{Seed: tc.Seed, Train: len(trI), Val: len(vaI), Test: len(teI),
+		Split: fmt.Sprintf("stratified 70/15/15 by in-hospital death, seed %d: train %d, validation %d, test %d stays", tc.Seed, len(trI), len(vaI), len(teI))}
+	return t, nil
+}
+
+// pickSplit returns the stays and labels of d at indices ix.
+func pickSplit(d *Dataset, ix []int) split {
+	sp := split{stays: make([]*Stay, len(ix)), deaths: make([]bool, len(ix))}
+	for k, i := range ix {
+		sp.stays[k], sp.deaths[k] = d.Stays[i], d.Deaths[i]
+	}
+	return sp
+}
+
+func (t *trainer) progress(p Progress) {
+	if t.tc.Progress != nil {
+		t.tc.Progress(p)
+	}
+}
+
+// trainBaseline fits the logistic regression, its L2 strength chosen by
+// validation AUROC.
+func (t *trainer) trainBaseline(ctx context.Context) error {
+	const iters = 300
+	t.rep.BaselineIterations = iters
+	bestAUC := -1.0
+	for _, lambda := range []float64{1e-3, 3e-3, 1e-2, 3e-2} {
+		m, err := trainLogistic(ctx, t.tr.X, t.tr.deaths, lambda, iters)
+		if err != nil {
+			return err
+		}
+		if auc := evaluation.AUROC(logits(m, t.va.X), t.va.deaths); auc > bestAUC {
+			bestAUC, t.lr, t.rep.Lambda = auc, m, lambda
+		}
+	}
+	t.progress(Progress{Stage: "baseline", ValAUROC: bestAUC})
+	if t.tc.Log != nil {
+		t.tc.Log.Info("outcome baseline trained", "lambda", t.rep.Lambda, "val_auroc", bestAUC)
+	}
+	t.zL = scores{logits(t.lr, t.va.X), logits(t.lr, t.te.X)}
+	t.a.Logistic = t.lr
+	return nil
+}
+
+// trainTrees fits the gradient-boosted trees (unless NoTrees), their
+// rounds chosen on the validation split.
+func (t *trainer) trainTrees(ctx context.Context) error {
+	if t.tc.NoTrees {
+		return nil
+	}
+	trees, rounds, err := trainTrees(ctx, t.tr.X, t.tr.deaths, t.va.X, t.va.deaths, defaultTrees, t.tc.Seed)
+	if err != nil {
+		return err
+	}
+	t.a.Trees, t.rep.TreeRounds = trees, rounds
+	t.zT = scores{logits(trees, t.va.X), logits(trees, t.te.X)}
+	t.progress(Progress{Stage: "trees", ValAUROC: evaluation.AUROC(t.zT.val, t.va.deaths)})
+	return nil
+}
+
+// trainGRUD fits the GRU-D ensemble (unless Epochs is negative): Members
+// networks with seeds Seed, Seed+1000, ..., each stopped at its best
+// validation epoch.
+func (t *trainer) trainGRUD(ctx context.Context) error {
+	if t.tc.Epochs <= 0 {
+		return nil
+	}
+	series := func(cs []cleaned) []*Series {
+		out := make([]*Series, len(cs))
+		for i := range cs {
+			out[i] = t.a.Norm.series(&cs[i], t.a.Config, -1, "")
 		}
 		return out
 	}
-	trC, vaC, teC := cleanAll(trS), cleanAll(vaS), cleanAll(teS)
-	rep := &Report{Seed: tc.Seed, Train: len(tr), Val: len(va), Test: len(te),
-		Split: fmt.Sprintf("stratified 70/15/15 by in-hospital death, seed %d: train %d, validation %d, test %d stays", tc.Seed, len(tr), len(va), len(te))}
-	progress := func(p Progress) {
-		if tc.Progress != nil {
-			tc.Progress(p)
-		}
-	}
-
-	// Baseline: L2 strength chosen by validation AUROC.
-	summaries := func(cs []cleaned) [][]float64 {
-		X := make([][]float64, len(cs))
-		for i := range cs {
-			X[i] = norm.summary(&cs[i], -1, "")
-		}
-		return X
-	}
-	trX, vaX, teX := summaries(trC), summaries(vaC), summaries(teC)
-	const iters = 300
-	rep.BaselineIterations = iters
-	var lr *Logistic
-	bestAUC := -1.0
-	for _, lambda := range []float64{1e-3, 3e-3, 1e-2, 3e-2} {
-		m, err := trainLogistic(ctx, trX, trY, lambda, iters)
+	trSer, vaSer, teSer := series(t.tr.clean), series(t.va.clean), series(t.te.clean)
+	for k := range t.tc.Members {
+		mc := t.tc
+		mc.Seed = t.tc.Seed + uint64(k)*1000
+		g, info, err := trainGRUD(ctx, trSer, t.tr.deaths, vaSer, t.va.deaths, mc, func(p Progress) {
+			p.Member, p.Members = k+1, t.tc.Members
+			t.progress(p)
+		})
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		if auc := evaluation.AUROC(logits(m, vaX), vaY); auc > bestAUC {
-			bestAUC, lr, rep.Lambda = auc, m, lambda
-		}
+		t.a.GRUD = append(t.a.GRUD, g)
+		t.rep.BestEpochs = append(t.rep.BestEpochs, info.bestEpoch)
+		t.rep.ValidationAUROCMembers = append(t.rep.ValidationAUROCMembers, info.valAUROC)
+		t.rep.PositiveWeightGRUD = info.posWeight
 	}
-	progress(Progress{Stage: "baseline", ValAUROC: bestAUC})
-	if tc.Log != nil {
-		tc.Log.Info("outcome baseline trained", "lambda", rep.Lambda, "val_auroc", bestAUC)
-	}
-	vaZL, teZL := logits(lr, vaX), logits(lr, teX)
-	var vaZT, teZT []float64
-	var trees *Trees
-	if !tc.NoTrees {
-		var err error
-		trees, rep.TreeRounds, err = trainTrees(ctx, trX, trY, vaX, vaY, defaultTrees, tc.Seed)
-		if err != nil {
-			return nil, nil, err
-		}
-		vaZT, teZT = logits(trees, vaX), logits(trees, teX)
-		progress(Progress{Stage: "trees", ValAUROC: evaluation.AUROC(vaZT, vaY)})
-	}
+	t.zG = scores{batchedLogits(t.a.GRUD, vaSer), batchedLogits(t.a.GRUD, teSer)}
+	t.rep.ValidationAUROCGRUD = evaluation.AUROC(t.zG.val, t.va.deaths)
+	return nil
+}
 
-	a := artifact{Format: Format, Config: cfg, Norm: norm, Logistic: lr, Trees: trees}
-	var vaZG, teZG []float64
-	if tc.Epochs > 0 {
-		seriesAll := func(cs []cleaned) []*Series {
-			out := make([]*Series, len(cs))
-			for i := range cs {
-				out[i] = norm.series(&cs[i], cfg, -1, "")
-			}
-			return out
-		}
-		trSer, vaSer, teSer := seriesAll(trC), seriesAll(vaC), seriesAll(teC)
-		for k := range tc.Members {
-			mc := tc
-			mc.Seed = tc.Seed + uint64(k)*1000
-			g, info, err := trainGRUD(ctx, trSer, trY, vaSer, vaY, mc, func(p Progress) {
-				p.Member, p.Members = k+1, tc.Members
-				progress(p)
-			})
-			if err != nil {
-				return nil, nil, err
-			}
-			a.GRUD = append(a.GRUD, g)
-			rep.BestEpochs = append(rep.BestEpochs, info.bestEpoch)
-			rep.ValidationAUROCMembers = append(rep.ValidationAUROCMembers, info.valAUROC)
-			rep.PositiveWeightGRUD = info.posWeight
-		}
-		vaZG, teZG = batchedLogits(a.GRUD, vaSer), batchedLogits(a.GRUD, teSer)
-		rep.ValidationAUROCGRUD = evaluation.AUROC(vaZG, vaY)
-	}
-
-	// Calibration, blend, threshold and bands: validation split only.
+// calibrate works on the validation split only: it fits a Platt scaling
+// per component, puts the components on a common scale (their calibrated
+// log-odds), chooses blend weights (a grid of step 0.25) by validation
+// AUROC, folds each component's calibration into its stored parameters so
+// that the blend of raw logits equals the blend of calibrated log-odds,
+// and fits the calibration of the blend.
+func (t *trainer) calibrate(context.Context) error {
+	a, y := &t.a, t.va.deaths
 	var err error
-	if a.CalibLR, err = evaluation.FitPlatt(vaZL, vaY, false); err != nil {
-		return nil, nil, err
+	if a.CalibLR, err = evaluation.FitPlatt(t.zL.val, y, false); err != nil {
+		return err
 	}
 	a.CalibGRUD = a.CalibLR
 	if a.GRUD != nil {
-		if a.CalibGRUD, err = evaluation.FitPlatt(vaZG, vaY, false); err != nil {
-			return nil, nil, err
+		if a.CalibGRUD, err = evaluation.FitPlatt(t.zG.val, y, false); err != nil {
+			return err
 		}
 	}
-	var calibTrees evaluation.Platt
 	if a.Trees != nil {
-		if calibTrees, err = evaluation.FitPlatt(vaZT, vaY, false); err != nil {
-			return nil, nil, err
+		if t.calibTrees, err = evaluation.FitPlatt(t.zT.val, y, false); err != nil {
+			return err
 		}
 	}
-	// Component logits are put on a common scale, their calibrated
-	// log-odds, and blended with weights (a grid of step 0.25) chosen by
-	// validation AUROC.
-	calZ := func(z []float64, p evaluation.Platt) []float64 {
-		out := make([]float64, len(z))
-		for i, v := range z {
-			out[i] = p.A*v + p.B
-		}
-		return out
-	}
-	mix := func(zl, zg, zt []float64, w Weights) []float64 {
-		out := make([]float64, len(zl))
-		for i := range zl {
-			out[i] = w.Logistic * zl[i]
-			if w.GRUD > 0 {
-				out[i] += w.GRUD * zg[i]
-			}
-			if w.Trees > 0 {
-				out[i] += w.Trees * zt[i]
-			}
-		}
-		return out
-	}
-	vaL, teL := calZ(vaZL, a.CalibLR), calZ(teZL, a.CalibLR)
-	var vaG, teG, vaT, teT []float64
+	t.cL = calibrated(t.zL, a.CalibLR)
 	if a.GRUD != nil {
-		vaG, teG = calZ(vaZG, a.CalibGRUD), calZ(teZG, a.CalibGRUD)
+		t.cG = calibrated(t.zG, a.CalibGRUD)
 	}
 	if a.Trees != nil {
-		vaT, teT = calZ(vaZT, calibTrees), calZ(teZT, calibTrees)
+		t.cT = calibrated(t.zT, t.calibTrees)
 	}
-	bestBlendAUC := -1.0
+	t.chooseWeights()
+	t.foldCalibration()
+	mix := blend(t.cL.val, t.cG.val, t.cT.val, a.Weights)
+	if a.Calib, err = evaluation.FitPlatt(mix, y, false); err != nil {
+		return err
+	}
+	t.valRisk = apply(a.Calib, mix)
+	return nil
+}
+
+// chooseWeights picks the blend weights with the best validation AUROC on
+// a grid of step 0.25, leaving out components that were not trained.
+func (t *trainer) chooseWeights() {
+	a := &t.a
+	best := -1.0
 	for i := 0; i <= 4; i++ {
 		for j := 0; i+j <= 4; j++ {
 			w := Weights{Logistic: float64(4-i-j) / 4, GRUD: float64(i) / 4, Trees: float64(j) / 4}
 			if (w.GRUD > 0 && a.GRUD == nil) || (w.Trees > 0 && a.Trees == nil) {
 				continue
 			}
-			if auc := evaluation.AUROC(mix(vaL, vaG, vaT, w), vaY); auc > bestBlendAUC+1e-9 {
-				bestBlendAUC, a.Weights = auc, w
+			if auc := evaluation.AUROC(blend(t.cL.val, t.cG.val, t.cT.val, w), t.va.deaths); auc > best+1e-9 {
+				best, a.Weights = auc, w
 			}
 		}
 	}
-	rep.Weights = a.Weights
-	// The stored components are rescaled so that the blend of their raw
-	// logits equals the blend of calibrated log-odds.
-	a.Logistic = scaleLogistic(lr, a.CalibLR)
+	t.rep.Weights = a.Weights
+}
+
+// foldCalibration rescales the stored components so that each one's raw
+// logit is its calibrated log-odds.
+func (t *trainer) foldCalibration() {
+	a := &t.a
+	a.Logistic = scaleLogistic(t.lr, a.CalibLR)
 	a.CalibLR = evaluation.Platt{A: 1}
 	for _, g := range a.GRUD {
 		scaleGRUD(g, a.CalibGRUD)
 	}
 	a.CalibGRUD = evaluation.Platt{A: 1}
 	if a.Trees != nil {
-		a.Trees.Base = calibTrees.A*a.Trees.Base + calibTrees.B
-		a.Trees.Rate *= calibTrees.A
+		a.Trees.Base = t.calibTrees.A*a.Trees.Base + t.calibTrees.B
+		a.Trees.Rate *= t.calibTrees.A
 	}
-	vaZ := mix(vaL, vaG, vaT, a.Weights)
-	if a.Calib, err = evaluation.FitPlatt(vaZ, vaY, false); err != nil {
-		return nil, nil, err
-	}
-	vaR := apply(a.Calib, vaZ)
-	// The decision threshold flags the training death rate of the
-	// validation stays (FP = FN, so sensitivity = positive predictivity);
-	// the threshold that maximises validation Event-1 is noisier and is
-	// reported for comparison only.
-	prevalence := float64(countDeaths(trY)) / float64(len(trY))
-	a.Threshold = evaluation.ThresholdForRate(vaR, prevalence)
-	a.LowCut = math.Min(evaluation.ThresholdForSensitivity(vaR, vaY, 0.9), a.Threshold)
-	a.Validation = Evaluate(vaR, vaY, a.Threshold)
-	rep.ValidationCombined = a.Validation
-	progress(Progress{Stage: "calibration", ValAUROC: a.Validation.AUROC})
+}
 
-	// Test metrics. Each component alone gets its own validation threshold.
-	alone := func(va, te []float64) Metrics {
-		return Evaluate(probs(te), teY, evaluation.ThresholdForRate(probs(va), prevalence))
+// fixThreshold sets the decision threshold to flag the training death rate
+// of the validation stays (FP = FN, so sensitivity = positive
+// predictivity), the low band's cut at 90% validation sensitivity, and the
+// validation metrics. The threshold that maximises validation Event-1 is
+// noisier and is reported for comparison only (measureTest).
+func (t *trainer) fixThreshold() {
+	a := &t.a
+	a.Threshold = evaluation.ThresholdForRate(t.valRisk, t.prevalence)
+	a.LowCut = math.Min(evaluation.ThresholdForSensitivity(t.valRisk, t.va.deaths, 0.9), a.Threshold)
+	a.Validation = Evaluate(t.valRisk, t.va.deaths, a.Threshold)
+	t.rep.ValidationCombined = a.Validation
+	t.progress(Progress{Stage: "calibration", ValAUROC: a.Validation.AUROC})
+}
+
+// measureTest measures every component and the shipped blend on the test
+// split. Each component alone gets its own validation threshold.
+func (t *trainer) measureTest() {
+	a, y := &t.a, t.te.deaths
+	alone := func(c scores) Metrics {
+		return Evaluate(probs(c.test), y, evaluation.ThresholdForRate(probs(c.val), t.prevalence))
 	}
-	rep.Baseline = alone(vaL, teL)
+	t.rep.Baseline = alone(t.cL)
 	if a.GRUD != nil {
-		m := alone(vaG, teG)
-		rep.GRUD = &m
+		m := alone(t.cG)
+		t.rep.GRUD = &m
 	}
 	if a.Trees != nil {
-		m := alone(vaT, teT)
-		rep.Trees = &m
+		m := alone(t.cT)
+		t.rep.Trees = &m
 	}
-	teR := apply(a.Calib, mix(teL, teG, teT, a.Weights))
-	rep.Combined = Evaluate(teR, teY, a.Threshold)
-	thMax, _ := evaluation.BestEvent1Threshold(vaR, vaY)
-	rep.Event1ValMaxThreshold = evaluation.Event1(teR, teY, thMax)
-	rep.Duration = time.Since(start).Round(time.Second)
-	a.Card = card(rep, tc)
-	m, err := newModel(a)
-	if err != nil {
-		return nil, nil, fmt.Errorf("outcome: trained model fails its own check: %w", err)
+	risk := apply(a.Calib, blend(t.cL.test, t.cG.test, t.cT.test, a.Weights))
+	t.rep.Combined = Evaluate(risk, y, a.Threshold)
+	thMax, _ := evaluation.BestEvent1Threshold(t.valRisk, t.va.deaths)
+	t.rep.Event1ValMaxThreshold = evaluation.Event1(risk, y, thMax)
+}
+
+// calibrated returns a component's scores as calibrated log-odds.
+func calibrated(z scores, p evaluation.Platt) scores {
+	cal := func(z []float64) []float64 {
+		out := make([]float64, len(z))
+		for i, v := range z {
+			out[i] = p.A*v + p.B
+		}
+		return out
 	}
-	return m, rep, nil
+	return scores{cal(z.val), cal(z.test)}
+}
+
+// blend mixes the components' calibrated log-odds with weights w; zg and
+// zt may be nil when their weight is 0.
+func blend(zl, zg, zt []float64, w Weights) []float64 {
+	out := make([]float64, len(zl))
+	for i := range zl {
+		out[i] = w.Logistic * zl[i]
+		if w.GRUD > 0 {
+			out[i] += w.GRUD * zg[i]
+		}
+		if w.Trees > 0 {
+			out[i] += w.Trees * zt[i]
+		}
+	}
+	return out
 }
 
 // defaultTrees is the tree configuration, fixed before looking at any split.

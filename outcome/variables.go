@@ -52,9 +52,10 @@ var variables = []variable{
 }
 
 // descriptorRanges are the plausible ranges of the static descriptors;
-// values outside are treated as missing and flagged.
+// values outside are treated as missing and flagged. A child's age is
+// possible but outside the intended population (see CheckPopulation).
 var descriptorRanges = map[string][2]float64{
-	"Age":     {15, 120},
+	"Age":     {0, 120},
 	"Gender":  {0, 1},
 	"Height":  {100, 250},
 	"ICUType": {1, 4},

@@ -21,8 +21,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *galen.APIKey) error {
 		created = db.stamp()
 	}
 	_, err := db.pool.Exec(ctx, `
-		INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, k.Name, string(k.Role), k.Prefix, k.Hash, created)
+		INSERT INTO api_keys (id, name, role, prefix, hash, kdf, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		k.ID, k.Name, string(k.Role), k.Prefix, k.Hash, k.KDF, created)
 	if isUnique(err) {
 		return galen.Errorf(galen.ECONFLICT, "api key %q or its hash already exists", k.ID)
 	}
@@ -34,14 +34,14 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *galen.APIKey) error {
 	return nil
 }
 
-const keyColumns = `id, name, role, prefix, hash, created_at, revoked_at`
+const keyColumns = `id, name, role, prefix, hash, kdf, created_at, revoked_at`
 
 func scanKey(row pgx.Row) (*galen.APIKey, error) {
 	var (
 		k    galen.APIKey
 		role string
 	)
-	if err := row.Scan(&k.ID, &k.Name, &role, &k.Prefix, &k.Hash, &k.CreatedAt, &k.RevokedAt); err != nil {
+	if err := row.Scan(&k.ID, &k.Name, &role, &k.Prefix, &k.Hash, &k.KDF, &k.CreatedAt, &k.RevokedAt); err != nil {
 		return nil, err
 	}
 	k.Role = galen.Role(role)
@@ -83,18 +83,41 @@ func (db *DB) FindAPIKeys(ctx context.Context) ([]*galen.APIKey, error) {
 }
 
 // RevokeAPIKey marks the key revoked; revoking it again keeps the first
-// time. ENOTFOUND if there is no such key.
+// time. ENOTFOUND if there is no such key; ECONFLICT if it is the last
+// active admin key. The transaction locks every active admin key row
+// first, so two admins revoking each other at once are serialised and
+// cannot both succeed.
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
 	if !galen.ValidText(id) {
 		return galen.Errorf(galen.ENOTFOUND, "api key %q not found", id)
 	}
-	tag, err := db.pool.Exec(ctx, `
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return internal("revoke api key", err)
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `
+		SELECT id FROM api_keys WHERE role = $1 AND revoked_at IS NULL ORDER BY id FOR UPDATE`, string(galen.RoleAdmin))
+	if err != nil {
+		return internal("revoke api key", err)
+	}
+	admins, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return internal("revoke api key", err)
+	}
+	if len(admins) == 1 && admins[0] == id {
+		return galen.Errorf(galen.ECONFLICT, "api key %s is the last active admin key; create another admin key before revoking it", id)
+	}
+	tag, err := tx.Exec(ctx, `
 		UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, db.stamp(), id)
 	if err != nil {
 		return internal("revoke api key", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return galen.Errorf(galen.ENOTFOUND, "api key %q not found", id)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return internal("revoke api key", err)
 	}
 	return nil
 }

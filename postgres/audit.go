@@ -12,12 +12,10 @@ import (
 // CreateAuditEvent appends e to the audit log, setting e.ID, and e.Time if
 // it is zero. Times are kept to the microsecond.
 func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
-	// Whatever a caller sent must not stop the event from being recorded:
-	// text that cannot be stored is repaired, and e shows what was stored.
-	for _, s := range []*string{&e.KeyID, &e.Method, &e.Route, &e.Model, &e.InputSHA256, &e.Client} {
-		*s = galen.StorableText(*s)
-	}
-	e.Role = galen.Role(galen.StorableText(string(e.Role)))
+	// Whatever a caller sent must not stop the event from being recorded,
+	// nor make it large: text that cannot be stored is repaired, every
+	// field is cut to galen.MaxAuditField bytes, and e shows what was stored.
+	e.Bound()
 	t := e.Time.UTC().Truncate(time.Microsecond)
 	if e.Time.IsZero() {
 		t = db.stamp()
@@ -34,8 +32,14 @@ func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
 	return nil
 }
 
-// FindAuditEvents returns the events matching filter, newest first, and
-// their total count before offset and limit. Since is inclusive, Until
+// auditColumns reads an event with each text field cut to
+// galen.MaxAuditField characters (then to as many bytes by Bound), so that
+// events stored before the bound existed cannot make a page large either.
+const auditColumns = `SELECT id, time, left(key_id, 128), left(role, 128), left(method, 128), left(route, 128), left(model, 128), model_version, left(input_sha256, 128), status, latency_ms, left(client, 128)`
+
+// FindAuditEvents returns the events matching filter, newest first, at
+// most filter.PageLimit() of them, and their total count before offset and
+// limit. Since is inclusive, Until
 // exclusive. EINVALID for a negative offset or limit.
 func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]*galen.AuditEvent, int, error) {
 	if err := filter.Validate(); err != nil {
@@ -65,8 +69,8 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 		return nil, 0, internal("count audit events", err)
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms, client
-		FROM audit_events`+c.String()+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.Limit), c.args...)
+		`+auditColumns+`
+		FROM audit_events`+c.String()+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.PageLimit()), c.args...)
 	if err != nil {
 		return nil, 0, internal("find audit events", err)
 	}
@@ -78,6 +82,7 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 		err := row.Scan(&e.ID, &e.Time, &e.KeyID, &role, &e.Method, &e.Route, &e.Model, &e.ModelVersion,
 			&e.InputSHA256, &e.Status, &e.LatencyMS, &e.Client)
 		e.Role = galen.Role(role)
+		e.Bound()
 		e.Time = e.Time.UTC()
 		return &e, err
 	})

@@ -21,8 +21,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *galen.APIKey) error {
 		created = db.stamp()
 	}
 	_, err := db.db.ExecContext(ctx, `
-		INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Name, string(k.Role), k.Prefix, k.Hash, formatTime(created))
+		INSERT INTO api_keys (id, name, role, prefix, hash, kdf, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Name, string(k.Role), k.Prefix, k.Hash, k.KDF, formatTime(created))
 	if isUnique(err) {
 		return galen.Errorf(galen.ECONFLICT, "api key %q or its hash already exists", k.ID)
 	}
@@ -34,7 +34,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *galen.APIKey) error {
 	return nil
 }
 
-const keyColumns = `id, name, role, prefix, hash, created_at, revoked_at`
+const keyColumns = `id, name, role, prefix, hash, kdf, created_at, revoked_at`
 
 func scanKey(row interface{ Scan(...any) error }) (*galen.APIKey, error) {
 	var (
@@ -43,7 +43,7 @@ func scanKey(row interface{ Scan(...any) error }) (*galen.APIKey, error) {
 		created string
 		revoked sql.NullString
 	)
-	if err := row.Scan(&k.ID, &k.Name, &role, &k.Prefix, &k.Hash, &created, &revoked); err != nil {
+	if err := row.Scan(&k.ID, &k.Name, &role, &k.Prefix, &k.Hash, &k.KDF, &created, &revoked); err != nil {
 		return nil, err
 	}
 	k.Role = galen.Role(role)
@@ -99,20 +99,49 @@ func (db *DB) FindAPIKeys(ctx context.Context) ([]*galen.APIKey, error) {
 }
 
 // RevokeAPIKey marks the key revoked; revoking it again keeps the first
-// time. ENOTFOUND if there is no such key.
+// time. ENOTFOUND if there is no such key; ECONFLICT if it is the last
+// active admin key. The check and the change run in one IMMEDIATE
+// transaction, so two admins revoking each other at once cannot both
+// succeed.
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) error {
 	if !galen.ValidText(id) {
 		return galen.Errorf(galen.ENOTFOUND, "api key %q not found", id)
 	}
-	res, err := db.db.ExecContext(ctx, `
-		UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, formatTime(db.stamp()), id)
+	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return internal("revoke api key", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return internal("revoke api key", err)
-	} else if n == 0 {
+	defer tx.Rollback()
+	var (
+		role    string
+		revoked sql.NullString
+	)
+	err = tx.QueryRowContext(ctx, `SELECT role, revoked_at FROM api_keys WHERE id = ?`, id).Scan(&role, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
 		return galen.Errorf(galen.ENOTFOUND, "api key %q not found", id)
+	}
+	if err != nil {
+		return internal("revoke api key", err)
+	}
+	if revoked.Valid {
+		return nil // keeps the first time
+	}
+	if galen.Role(role) == galen.RoleAdmin {
+		var others int
+		if err := tx.QueryRowContext(ctx, `
+			SELECT count(*) FROM api_keys WHERE role = ? AND revoked_at IS NULL AND id <> ?`,
+			string(galen.RoleAdmin), id).Scan(&others); err != nil {
+			return internal("revoke api key", err)
+		}
+		if others == 0 {
+			return galen.Errorf(galen.ECONFLICT, "api key %s is the last active admin key; create another admin key before revoking it", id)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, formatTime(db.stamp()), id); err != nil {
+		return internal("revoke api key", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return internal("revoke api key", err)
 	}
 	return nil
 }

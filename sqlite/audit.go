@@ -16,12 +16,10 @@ import (
 // load a request waits for one transaction, not for one per request ahead
 // of it.
 func (db *DB) CreateAuditEvent(ctx context.Context, e *galen.AuditEvent) error {
-	// Whatever a caller sent must not stop the event from being recorded:
-	// text that cannot be stored is repaired, and e shows what was stored.
-	for _, s := range []*string{&e.KeyID, &e.Method, &e.Route, &e.Model, &e.InputSHA256, &e.Client} {
-		*s = galen.StorableText(*s)
-	}
-	e.Role = galen.Role(galen.StorableText(string(e.Role)))
+	// Whatever a caller sent must not stop the event from being recorded,
+	// nor make it large: text that cannot be stored is repaired, every
+	// field is cut to galen.MaxAuditField bytes, and e shows what was stored.
+	e.Bound()
 	t := e.Time.UTC().Truncate(time.Microsecond)
 	if e.Time.IsZero() {
 		t = db.stamp()
@@ -177,8 +175,14 @@ func (db *DB) insertAuditEvents(ctx context.Context, batch []*auditRequest) erro
 	return nil
 }
 
-// FindAuditEvents returns the events matching filter, newest first, and
-// their total count before offset and limit. Since is inclusive, Until
+// auditColumns reads an event with each text field cut to
+// galen.MaxAuditField characters (then to as many bytes by Bound), so that
+// events stored before the bound existed cannot make a page large either.
+const auditColumns = `SELECT id, time, substr(key_id, 1, 128), substr(role, 1, 128), substr(method, 1, 128), substr(route, 1, 128), substr(model, 1, 128), model_version, substr(input_sha256, 1, 128), status, latency_ms, substr(client, 1, 128)`
+
+// FindAuditEvents returns the events matching filter, newest first, at
+// most filter.PageLimit() of them, and their total count before offset and
+// limit. Since is inclusive, Until
 // exclusive. EINVALID for a negative offset or limit.
 func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]*galen.AuditEvent, int, error) {
 	if err := filter.Validate(); err != nil {
@@ -210,8 +214,8 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 		return nil, 0, internal("count audit events", err)
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, time, key_id, role, method, route, model, model_version, input_sha256, status, latency_ms, client
-		FROM audit_events`+cond+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.Limit), args...)
+		`+auditColumns+`
+		FROM audit_events`+cond+` ORDER BY time DESC, id DESC`+limitClause(filter.Offset, filter.PageLimit()), args...)
 	if err != nil {
 		return nil, 0, internal("find audit events", err)
 	}
@@ -228,6 +232,7 @@ func (db *DB) FindAuditEvents(ctx context.Context, filter galen.AuditFilter) ([]
 			return nil, 0, internal("find audit events", err)
 		}
 		e.Role = galen.Role(role)
+		e.Bound()
 		if e.Time, err = parseTime(t); err != nil {
 			return nil, 0, internal("find audit events", err)
 		}

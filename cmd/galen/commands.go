@@ -17,8 +17,8 @@ import (
 	"github.com/galenhealth/galen/sqlite"
 )
 
-// command is one subcommand of galen. Files of this package add theirs with
-// register from an init function.
+// command is one subcommand of galen. Each file of this package returns its
+// commands from a function that allCommands lists.
 type command struct {
 	Name    string // one or two words, e.g. "serve" or "train outcome"
 	Usage   string // arguments after the name, e.g. "[flags] NAME"
@@ -26,15 +26,34 @@ type command struct {
 	Run     func(ctx context.Context, cli *CLI, args []string) error
 }
 
-var commands = map[string]command{}
+// allCommands is the explicit list of galen's subcommands, one set per
+// file; a new capability adds its <capability>Commands() here.
+func allCommands() []command {
+	return slices.Concat(
+		serveCommands(),
+		keysCommands(),
+		modelsCommands(),
+		outcomeCommands(),
+		deidCommands(),
+		imagingCommands(),
+		kgCommands(),
+	)
+}
 
-// register adds a subcommand; it panics on a duplicate name, which is a
-// programming error found by any test run.
-func register(c command) {
-	if _, dup := commands[c.Name]; dup {
-		panic("galen: command registered twice: " + c.Name)
+// commands indexes allCommands by name.
+var commands = commandIndex(allCommands())
+
+// commandIndex maps each command's name to it; it panics on a duplicate
+// name, which is a programming error found by any test run.
+func commandIndex(cs []command) map[string]command {
+	m := map[string]command{}
+	for _, c := range cs {
+		if _, dup := m[c.Name]; dup {
+			panic("galen: command registered twice: " + c.Name)
+		}
+		m[c.Name] = c
 	}
-	commands[c.Name] = c
+	return m
 }
 
 // CLI is what every subcommand gets: where to write, and the environment.

@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
-	"github.com/galenhealth/galen/httpapi"
 )
 
-// The keys commands work on the store directly, so that an administrator
+// keysCommands work on the store directly, so that an administrator
 // can manage keys without a running server or an existing key.
-func init() {
-	register(command{Name: "keys create", Usage: "--role R [--name N] [store flags]", Summary: "create an API key (shown once)", Run: runKeysCreate})
-	register(command{Name: "keys list", Usage: "[store flags]", Summary: "list API keys", Run: runKeysList})
-	register(command{Name: "keys revoke", Usage: "[store flags] ID", Summary: "revoke an API key", Run: runKeysRevoke})
+func keysCommands() []command {
+	return []command{
+		{Name: "keys create", Usage: "--role R [--name N] [store flags]", Summary: "create an API key (shown once)", Run: runKeysCreate},
+		{Name: "keys list", Usage: "[store flags]", Summary: "list API keys", Run: runKeysList},
+		{Name: "keys revoke", Usage: "[store flags] ID", Summary: "revoke an API key", Run: runKeysRevoke},
+	}
 }
 
 func runKeysCreate(ctx context.Context, c *CLI, args []string) error {
@@ -34,7 +35,7 @@ func runKeysCreate(ctx context.Context, c *CLI, args []string) error {
 		return err
 	}
 	defer store.Close()
-	k, secret, err := httpapi.GenerateKey(galen.Role(*role), *name)
+	k, secret, err := galen.GenerateKey(galen.Role(*role), *name)
 	if err != nil {
 		return err
 	}

@@ -16,17 +16,19 @@ import (
 )
 
 // The kg commands work on the knowledge graph in the store directly.
-func init() {
-	register(command{Name: "kg import", Usage: "--data DIR [--only a,b] [--json] [store flags]", Summary: "import the knowledge-graph sources found in DIR into the store", Run: runKGImport})
-	register(command{Name: "kg search", Usage: "[--type T] [--limit N] [--json] [store flags] QUERY", Summary: "search the knowledge graph by name, synonym or code", Run: runKGSearch})
-	register(command{Name: "kg entity", Usage: "[store flags] ID", Summary: "show one knowledge-graph entity (JSON)", Run: runKGEntity})
-	register(command{Name: "kg neighbours", Usage: "[--edge-type T] [--direction out|in|both] [--offset N] [--limit N] [--json] [store flags] ID", Summary: "list the edges at an entity", Run: runKGNeighbours})
-	register(command{Name: "kg paths", Usage: "[--k N] [--max-hops N] [--metapath P] [--json] [store flags] FROM [TO]", Summary: "shortest, k best or metapath paths between entities", Run: runKGPaths})
-	register(command{Name: "kg interactions", Usage: "[--json] [store flags] DRUG...", Summary: "check a list of drugs for interactions", Run: runKGInteractions})
-	register(command{Name: "kg suggest", Usage: "[--limit N] [--json] [store flags] SYMPTOM...", Summary: "rank diseases for symptoms, with supporting paths", Run: runKGSuggest})
-	register(command{Name: "kg eval", Usage: "[--seed N] [--share F] [--json] [store flags]", Summary: "evaluate disease suggestions (recall@10 against a frequency baseline)", Run: runKGEval})
-	register(command{Name: "kg stats", Usage: "[--json] [store flags]", Summary: "node and edge counts by type and source, and the import reports", Run: runKGStats})
-	register(command{Name: "kg export", Usage: "--out DIR [store flags]", Summary: "write the graph as Neo4j bulk-import CSV files and a Cypher script", Run: runKGExport})
+func kgCommands() []command {
+	return []command{
+		{Name: "kg import", Usage: "--data DIR [--only a,b] [--json] [store flags]", Summary: "import the knowledge-graph sources found in DIR into the store", Run: runKGImport},
+		{Name: "kg search", Usage: "[--type T] [--limit N] [--json] [store flags] QUERY", Summary: "search the knowledge graph by name, synonym or code", Run: runKGSearch},
+		{Name: "kg entity", Usage: "[store flags] ID", Summary: "show one knowledge-graph entity (JSON)", Run: runKGEntity},
+		{Name: "kg neighbours", Usage: "[--edge-type T] [--direction out|in|both] [--offset N] [--limit N] [--json] [store flags] ID", Summary: "list the edges at an entity", Run: runKGNeighbours},
+		{Name: "kg paths", Usage: "[--k N] [--max-hops N] [--metapath P] [--json] [store flags] FROM [TO]", Summary: "shortest, k best or metapath paths between entities", Run: runKGPaths},
+		{Name: "kg interactions", Usage: "[--json] [store flags] DRUG...", Summary: "check a list of drugs for interactions", Run: runKGInteractions},
+		{Name: "kg suggest", Usage: "[--limit N] [--json] [store flags] SYMPTOM...", Summary: "rank diseases for symptoms, with supporting paths", Run: runKGSuggest},
+		{Name: "kg eval", Usage: "[--seed N] [--share F] [--json] [store flags]", Summary: "evaluate disease suggestions (recall@10 against a frequency baseline)", Run: runKGEval},
+		{Name: "kg stats", Usage: "[--json] [store flags]", Summary: "node and edge counts by type and source, and the import reports", Run: runKGStats},
+		{Name: "kg export", Usage: "--out DIR [store flags]", Summary: "write the graph as Neo4j bulk-import CSV files and a Cypher script", Run: runKGExport},
+	}
 }
 
 // loadGraph opens the store the flags name and builds the graph from it.

@@ -315,6 +315,11 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Errorf("no audit event for GET /v1/models among %d", len(al.Events))
 	}
 	id := strings.Fields(strings.TrimPrefix(stderr, "created key "))[0]
+	// The last active admin key cannot be revoked (issue 7; storetest's
+	// LastAdminKey): make sure another one exists first.
+	if code, _, stderr := galenCmd(t, nil, "keys", "create", "--store", pg, "--role", "admin", "--name", "spare"); code != 0 {
+		t.Fatalf("keys create: %s", stderr)
+	}
 	if code, _, stderr := galenCmd(t, nil, "keys", "revoke", "--store", pg, id); code != 0 {
 		t.Fatalf("keys revoke: %s", stderr)
 	}

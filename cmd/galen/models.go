@@ -14,12 +14,14 @@ import (
 	"github.com/galenhealth/galen/api"
 )
 
-// The models commands are clients of a running server.
-func init() {
-	register(command{Name: "models list", Usage: "[client flags]", Summary: "list models on a server", Run: runModelsList})
-	register(command{Name: "models show", Usage: "[client flags] NAME", Summary: "show a model, its versions, cards and aliases (JSON)", Run: runModelsShow})
-	register(command{Name: "models upload", Usage: "[client flags] --format F --artifact FILE --card CARD.json [--task T] NAME", Summary: "upload a new model version", Run: runModelsUpload})
-	register(command{Name: "models alias", Usage: "[client flags] NAME ALIAS VERSION | --rollback NAME ALIAS", Summary: "move or roll back a model alias", Run: runModelsAlias})
+// modelsCommands are clients of a running server.
+func modelsCommands() []command {
+	return []command{
+		{Name: "models list", Usage: "[client flags]", Summary: "list models on a server", Run: runModelsList},
+		{Name: "models show", Usage: "[client flags] NAME", Summary: "show a model, its versions, cards and aliases (JSON)", Run: runModelsShow},
+		{Name: "models upload", Usage: "[client flags] --format F --artifact FILE --card CARD.json [--task T] NAME", Summary: "upload a new model version", Run: runModelsUpload},
+		{Name: "models alias", Usage: "[client flags] NAME ALIAS VERSION | --rollback NAME ALIAS", Summary: "move or roll back a model alias", Run: runModelsAlias},
+	}
 }
 
 func runModelsList(ctx context.Context, c *CLI, args []string) error {

@@ -21,19 +21,22 @@ const (
 	evalOutcomeUsage  = "--records PATH --outcomes FILE [--model NAME[:VERSION|:ALIAS]] [--split all|train|validation|test [--seed N]] [--json] [--data-dir DIR | --store URL]"
 )
 
-func init() {
-	register(command{
-		Name:    "train outcome",
-		Usage:   trainOutcomeUsage,
-		Summary: "train the ICU mortality model (PhysioNet 2012 format) and register it with its model card",
-		Run:     runTrainOutcome,
-	})
-	register(command{
-		Name:    "eval outcome",
-		Usage:   evalOutcomeUsage,
-		Summary: "evaluate the built-in or a registered ICU mortality model on records in PhysioNet 2012 format",
-		Run:     runEvalOutcome,
-	})
+// outcomeCommands train and evaluate the ICU mortality model.
+func outcomeCommands() []command {
+	return []command{
+		{
+			Name:    "train outcome",
+			Usage:   trainOutcomeUsage,
+			Summary: "train the ICU mortality model (PhysioNet 2012 format) and register it with its model card",
+			Run:     runTrainOutcome,
+		},
+		{
+			Name:    "eval outcome",
+			Usage:   evalOutcomeUsage,
+			Summary: "evaluate the built-in or a registered ICU mortality model on records in PhysioNet 2012 format",
+			Run:     runEvalOutcome,
+		},
+	}
 }
 
 func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
@@ -47,7 +50,7 @@ func runTrainOutcome(ctx context.Context, cli *CLI, args []string) error {
 	ckptDir := fs.String("checkpoint-dir", "", "save GRU-D training state here after every epoch and resume from it after a restart (default: no checkpoints)")
 	dataDesc := fs.String("data-desc", outcome.SetATrainingData, "training data, for the model card")
 	dataLicense := fs.String("data-license", outcome.SetALicense, "license of the training data, for the model card")
-	name := fs.String("name", "icu-mortality", "model name in the registry")
+	name := fs.String("name", outcome.BuiltinName, "model name in the registry")
 	sf := cli.addStoreFlags(fs)
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
@@ -202,9 +205,9 @@ func loadRegisteredOutcome(ctx context.Context, cli *CLI, sf *storeFlags, ref st
 		return nil, "", err
 	}
 	defer store.Close()
-	// The server's own resolution, without its cache; no loaders are needed
-	// to resolve.
-	v, err := inference.NewManager(store, nil, inference.Config{ResolveTTL: -1}).Resolve(ctx, name, version)
+	// The server's own resolution, without its cache, with the server's
+	// loaders: a version it cannot load is not what it serves by default.
+	v, err := inference.NewManager(store, loaders(), inference.Config{ResolveTTL: -1}).Resolve(ctx, name, version)
 	if err != nil {
 		return nil, "", err
 	}

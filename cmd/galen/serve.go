@@ -15,12 +15,16 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/cdshooks"
 	"github.com/galenhealth/galen/httpapi"
 	"github.com/galenhealth/galen/inference"
 )
 
-func init() {
-	register(command{Name: "serve", Usage: "[flags]", Summary: "run the Galen server", Run: runServe})
+// serveCommands run the server.
+func serveCommands() []command {
+	return []command{
+		{Name: "serve", Usage: "[flags]", Summary: "run the Galen server", Run: runServe},
+	}
 }
 
 // Config is the whole configuration of `galen serve`. It is read from flags
@@ -31,6 +35,7 @@ type Config struct {
 	DataDir         string
 	Store           string // empty: SQLite in DataDir; or a postgres:// URL
 	MaxBody         int64
+	MaxBodyInFlight int64 // request body bytes held at once, all requests together
 	QueueDepth      int
 	Concurrency     int
 	InferTimeout    time.Duration
@@ -70,10 +75,15 @@ func (c *CLI) configFlags(cfg *Config, fs *flag.FlagSet) error {
 		cfg.MaxBody, err = parseSize(s)
 		return err
 	}
+	setMaxBodyInFlight := func(s string) (err error) {
+		cfg.MaxBodyInFlight, err = parseSize(s)
+		return err
+	}
 	setQueueDepth, setConcurrency := count(&cfg.QueueDepth), count(&cfg.Concurrency)
 	setInferTimeout, setShutdownTimeout := duration(&cfg.InferTimeout), duration(&cfg.ShutdownTimeout)
 
 	cfg.MaxBody, cfg.QueueDepth, cfg.Concurrency = httpapi.DefaultMaxBody, 64, 0
+	cfg.MaxBodyInFlight = httpapi.DefaultMaxBodyInFlight
 	cfg.InferTimeout, cfg.ShutdownTimeout = 30*time.Second, 15*time.Second
 	var errs []error
 	for _, e := range []struct {
@@ -81,6 +91,7 @@ func (c *CLI) configFlags(cfg *Config, fs *flag.FlagSet) error {
 		set func(string) error
 	}{
 		{"GALEN_MAX_BODY", setMaxBody},
+		{"GALEN_MAX_BODY_IN_FLIGHT", setMaxBodyInFlight},
 		{"GALEN_QUEUE_DEPTH", setQueueDepth},
 		{"GALEN_CONCURRENCY", setConcurrency},
 		{"GALEN_INFER_TIMEOUT", setInferTimeout},
@@ -98,6 +109,7 @@ func (c *CLI) configFlags(cfg *Config, fs *flag.FlagSet) error {
 	fs.StringVar(&cfg.LogLevel, "log-level", c.env("GALEN_LOG_LEVEL", "info"), "debug, info, warn or error (GALEN_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", c.env("GALEN_LOG_FORMAT", "text"), "text or json (GALEN_LOG_FORMAT)")
 	fs.Func("max-body", fmt.Sprintf("request body limit, e.g. 32MiB (GALEN_MAX_BODY; default %d)", cfg.MaxBody), setMaxBody)
+	fs.Func("max-body-in-flight", fmt.Sprintf("request body bytes held at once, all requests together; beyond it 503 (GALEN_MAX_BODY_IN_FLIGHT; default %d)", cfg.MaxBodyInFlight), setMaxBodyInFlight)
 	fs.Func("queue-depth", fmt.Sprintf("inference requests waiting per model before 429 (GALEN_QUEUE_DEPTH; default %d)", cfg.QueueDepth), setQueueDepth)
 	fs.Func("concurrency", "inference requests running per model; 0 = number of CPUs (GALEN_CONCURRENCY)", setConcurrency)
 	fs.Func("infer-timeout", fmt.Sprintf("deadline of one inference (GALEN_INFER_TIMEOUT; default %s)", cfg.InferTimeout), setInferTimeout)
@@ -187,12 +199,12 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	}
 	defer store.Close()
 
-	generated, err := httpapi.EnsureAdminKey(ctx, store, cfg.AdminKey)
+	generated, err := galen.EnsureAdminKey(ctx, store, cfg.AdminKey)
 	if err != nil {
 		return fmt.Errorf("admin key: %w", err)
 	}
 	if cfg.AdminKey != "" {
-		if _, err := store.FindAPIKeyByHash(ctx, httpapi.HashKey(cfg.AdminKey)); galen.ErrorCode(err) == galen.ENOTFOUND {
+		if _, err := galen.FindKey(ctx, store, cfg.AdminKey); galen.ErrorCode(err) == galen.ENOTFOUND {
 			logger.Warn("GALEN_ADMIN_KEY is set but the store already had keys, so it is not a key; use `galen keys create`")
 		}
 	}
@@ -201,18 +213,23 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	}
 
 	models := inference.NewManager(store, loaders(), inference.Config{
-		QueueDepth: cfg.QueueDepth, Concurrency: cfg.Concurrency, Timeout: cfg.InferTimeout,
+		QueueDepth: cfg.QueueDepth, Concurrency: cfg.Concurrency, Timeout: cfg.InferTimeout, Logger: logger,
 	})
 	if err := models.Seed(ctx, builtinModels()); err != nil {
 		return fmt.Errorf("register built-in models: %w", err)
 	}
-	srv, err := httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, WriteTimeout: max(2*time.Minute, cfg.InferTimeout+30*time.Second)}, store, models, logger)
+	// Logs which version each model serves, and falls back from (and
+	// warns about) versions this server cannot load.
+	if err := models.Preload(ctx); err != nil {
+		return fmt.Errorf("load models: %w", err)
+	}
+	srv, err := httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBodyInFlight: cfg.MaxBodyInFlight, WriteTimeout: max(2*time.Minute, cfg.InferTimeout+30*time.Second)}, store, models, logger)
 	if err != nil {
 		return err
 	}
-	var issuers []httpapi.CDSIssuer
+	var issuers []cdshooks.Issuer
 	if cfg.CDSTrust != "" {
-		if issuers, err = httpapi.LoadCDSTrust(cfg.CDSTrust); err != nil {
+		if issuers, err = cdshooks.LoadTrust(cfg.CDSTrust); err != nil {
 			return err
 		}
 	}
@@ -233,7 +250,7 @@ func runServe(ctx context.Context, c *CLI, args []string) error {
 	}
 	icfg := models.Config()
 	logger.Info("galen serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "store", storeDesc,
-		"max_body", cfg.MaxBody, "queue_depth", icfg.QueueDepth, "concurrency", icfg.Concurrency,
+		"max_body", cfg.MaxBody, "max_body_in_flight", max(cfg.MaxBodyInFlight, cfg.MaxBody), "queue_depth", icfg.QueueDepth, "concurrency", icfg.Concurrency,
 		"infer_timeout", icfg.Timeout.String(), "shutdown_timeout", cfg.ShutdownTimeout.String(),
 		"log_level", cfg.LogLevel, "admin_key_from_env", cfg.AdminKey != "", "formats", models.Formats(),
 		"public_url", cfg.PublicURL, "cds_trusted_issuers", cdsIssuers, "cds_fhir_allow", cfg.CDSFHIRAllow)

@@ -203,10 +203,24 @@ func TestFromBundleProblems(t *testing.T) {
 		{"unconvertible unit", bundleOf(obs("8867-4", t0, hr), obs("2345-7", t0, `,"valueQuantity":{"value":1,"system":"http://unitsofmeasure.org","code":"g/L"}`)), icustay.Options{}, false,
 			"Bundle.entry[1].resource.valueQuantity.code", `unit "g/L" cannot be converted`, 1},
 		{"no unit", bundleOf(obs("8867-4", t0, `,"valueQuantity":{"value":80}`), obs("8867-4", t0, hr)), icustay.Options{}, false, "Bundle.entry[0].resource.valueQuantity", "no unit", 1},
-		{"date without time", bundleOf(obs("8867-4", "2012-05-01", hr), obs("8867-4", t0, hr)), icustay.Options{}, false, "Bundle.entry[0].resource.effectiveDateTime", "no time of day", 1},
+		{"date-only on the admission day", bundleOf(obs("8867-4", "2012-05-01", hr), obs("8867-4", t0, hr)), icustay.Options{}, false,
+			"Bundle.entry[0].resource.effectiveDateTime", "the admission day: placed at admission", 2},
+		{"date-only on another day", bundleOf(obs("8867-4", "2012-05-02", hr), obs("8867-4", t0, hr)), icustay.Options{}, false,
+			"Bundle.entry[0].resource.effectiveDateTime", "not the admission day: its place in the 48 h window is unknown", 1},
+		{"only date-only values", bundleOf(obs("8867-4", "2012-05-02", hr), obs("9279-1", "2012-05-03", hr)), icustay.Options{}, false,
+			"Bundle.entry", "the earliest date is taken as the admission day", 1},
 		{"no time", bundleOf(`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]}`+hr+`}`, obs("8867-4", t0, hr)), icustay.Options{}, false,
 			"Bundle.entry[0].resource.effectiveDateTime", "no effective time", 1},
-		{"before admission", bundleOf(obs("8867-4", "2012-05-01T07:00:00Z", hr), obs("8867-4", t1, hr)), icustay.Options{Admission: adm}, false, "Bundle.entry", "before the admission", 1},
+		{"issued only", bundleOf(`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"issued":"2012-05-01T09:00:00Z"`+hr+`}`, obs("8867-4", t0, hr)), icustay.Options{}, false,
+			"Bundle.entry[0].resource.issued", "the issued time is used", 2},
+		{"before admission", bundleOf(obs("8867-4", "2012-05-01T07:00:00Z", hr), obs("8867-4", t1, hr)), icustay.Options{Admission: adm}, false, "Bundle.entry", "1 before admission, 0 after", 1},
+		{"after the window", bundleOf(obs("8867-4", t0, hr), obs("8867-4", "2012-05-03T08:01:00Z", hr)), icustay.Options{}, false, "Bundle.entry", "0 before admission, 1 after", 1},
+		{"descriptor after the window", bundleOf(obs("8867-4", t0, hr), obs("8302-2", "2013-05-03T08:00:00Z", `,"valueQuantity":{"value":170,"unit":"cm"}`)), icustay.Options{}, false,
+			"Bundle.entry", "among them Height, which count only inside the window", 1},
+		{"nothing in the window", bundleOf(obs("8867-4", t0, hr), obs("8302-2", t0, `,"valueQuantity":{"value":170,"unit":"cm"}`)), icustay.Options{Admission: adm.AddDate(-3, 0, 0)}, true,
+			"Bundle.entry", "no value falls in the model's window, admission to 48 h after it: 0 usable value(s) before admission and 2 after the window (from 1096 days to 1096 days after admission)", 0},
+		{"impossible value", bundleOf(obs("8867-4", t0, hr), obs("8867-4", t0, `,"valueQuantity":{"value":0,"unit":"/min"}`)), icustay.Options{}, false,
+			"Bundle.entry[1].resource", "HR value is physiologically impossible", 1},
 		{"cancelled", bundleOf(obs("8867-4", t0, hr), strings.Replace(obs("8867-4", t0, hr), "final", "cancelled", 1)), icustay.Options{}, false, "Bundle.entry[1].resource.status", "cancelled", 1},
 		{"text value", bundleOf(obs("8867-4", t0, hr), obs("8867-4", t0, `,"valueString":"fast"`)), icustay.Options{}, false, "Bundle.entry[1].resource", "not a number", 1},
 		{"two patients", bundleOf(`{"resourceType":"Patient","id":"a"}`, `{"resourceType":"Patient","id":"b"}`, obs("8867-4", t0, hr)), icustay.Options{}, true, "Bundle.entry[1].resource", "more than one Patient", 0},
@@ -222,8 +236,9 @@ func TestFromBundleProblems(t *testing.T) {
 			obsAbout("Patient/a/_history/3", t1), obsAbout("Patient/a", t1)), icustay.Options{PatientID: "a"}, false, "Bundle", "descriptor(s)", 3},
 		{"component unit", bundleOf(obs("8867-4", t0, hr), obs("85354-9", t0, `,"component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"unit":"mm[Hg]"}},{"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":80,"unit":"g"}}]`)),
 			icustay.Options{}, false, "Bundle.entry[1].resource.component[1].valueQuantity.code", `unit "g" cannot be converted`, 2},
-		{"period end", bundleOf(obs("8867-4", t0, hr), strings.Replace(obs("8867-4", t0, hr), `"effectiveDateTime":"`+t0+`"`, `"effectivePeriod":{"end":"2012-05-01"}`, 1)),
-			icustay.Options{}, false, "Bundle.entry[1].resource.effectivePeriod.end", "no time of day", 1},
+		{"period end", bundleOf(obs("8867-4", t0, hr), strings.Replace(obs("8867-4", t0, hr), `"effectiveDateTime":"`+t0+`"`, `"effectivePeriod":{"end":"2012-04-30"}`, 1)),
+			icustay.Options{}, false, "Bundle.entry[1].resource.effectivePeriod.end", "not the admission day", 1},
+		{"year only", bundleOf(obs("8867-4", t0, hr), obs("8867-4", "2012", hr)), icustay.Options{}, false, "Bundle.entry[1].resource.effectiveDateTime", "has no day", 1},
 		{"unknown gender", bundleOf(`{"resourceType":"Patient","gender":"other"}`, obs("8867-4", t0, hr)), icustay.Options{}, false, "Bundle.entry[0].resource.gender", "no PhysioNet", 1},
 	}
 	for _, tt := range tests {
@@ -368,13 +383,25 @@ func TestPhysioNetRoundTrip(t *testing.T) {
 			t.Fatalf("record %s: %v", s.RecordID, err)
 		}
 		for _, i := range res.Issues {
-			if !strings.Contains(i.Message, "missing") {
+			if !strings.Contains(i.Message, "missing") && !strings.Contains(i.Message, "physiologically impossible") {
 				t.Errorf("record %s: unexpected issue %s", s.RecordID, i)
 			}
 		}
-		want := slices.Clone(s.Observations)
+		// Impossible values (ABP 0, Height 431.8 in set A) are left out
+		// by the converter, as the model would drop them.
+		var want []outcome.Observation
+		for _, o := range s.Observations {
+			if outcome.Plausible(o.Parameter, o.Value) {
+				want = append(want, o)
+			}
+		}
 		got := res.Stay.Observations
-		wantDesc := s.Descriptors
+		wantDesc := map[string]float64{}
+		for k, v := range s.Descriptors {
+			if k == "Gender" || outcome.Plausible(k, v) {
+				wantDesc[k] = v
+			}
+		}
 		if _, ok := wantDesc["Weight"]; !ok {
 			delete(res.Stay.Descriptors, "Weight") // the first weight fills in
 		}
@@ -405,6 +432,46 @@ func BenchmarkDecodeAndConvert(b *testing.B) {
 		}
 		if _, err := icustay.FromBundle(bundle, icustay.Options{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPrefetchCodes (issue 17, item 4): the prefetch codes are exactly the
+// codes the map reads, the panels and the PhysioNet codes, so a template
+// built from them cannot leave one out.
+func TestPrefetchCodes(t *testing.T) {
+	got := map[string]bool{}
+	for _, c := range icustay.PrefetchCodes() {
+		if got[c] {
+			t.Errorf("%s twice", c)
+		}
+		got[c] = true
+	}
+	want := map[string]bool{}
+	for _, c := range icustay.Codes {
+		if c.LOINC == "" {
+			want[icustay.PhysioNetSystem+"|"+c.Variable] = true
+		}
+		for _, code := range append([]string{c.LOINC}, c.Aliases...) {
+			if code != "" {
+				want[fhir.SystemLOINC+"|"+code] = true
+			}
+		}
+	}
+	// Hand-picked codes that real EHR data uses and the issue names.
+	for _, code := range []string{"2339-0", "6299-2", "2947-0", "6298-4", "20570-8", "8331-1", "55284-4", "85354-9", "38483-4", "2028-9", "15074-8"} {
+		want[fhir.SystemLOINC+"|"+code] = true
+	}
+	if !reflect.DeepEqual(got, want) {
+		for c := range want {
+			if !got[c] {
+				t.Errorf("prefetch codes lack %s", c)
+			}
+		}
+		for c := range got {
+			if !want[c] {
+				t.Errorf("prefetch codes have %s, which the map does not read", c)
+			}
 		}
 	}
 }

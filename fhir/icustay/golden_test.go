@@ -14,7 +14,7 @@ import (
 	"github.com/galenhealth/galen/fhir/icustay"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/frombundle.golden.json")
+var update = flag.Bool("update", false, "rewrite testdata/frombundle.golden.json, or with -run TestLOINCTable the LOINC table of docs/outcome.md")
 
 // TestFromBundleGolden converts bundles with many kinds of problems and
 // compares every result and issue with testdata/frombundle.golden.json.

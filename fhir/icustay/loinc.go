@@ -89,11 +89,11 @@ var Codes = []Code{
 	{"PaO2", "2703-7", "Oxygen [Partial pressure] in Arterial blood", "mm[Hg]", []string{"11556-8"}, []unit{mmHg, kPa}},
 	{"PaCO2", "2019-8", "Carbon dioxide [Partial pressure] in Arterial blood", "mm[Hg]", []string{"11557-6"}, []unit{mmHg, kPa}},
 	{"pH", "2744-1", "pH of Arterial blood", "[pH]", []string{"11558-4"}, []unit{pH}},
-	{"HCO3", "1963-8", "Bicarbonate [Moles/volume] in Serum or Plasma", "mmol/L", []string{"1959-6", "1960-4"}, []unit{mmolL}},
+	{"HCO3", "1963-8", "Bicarbonate [Moles/volume] in Serum or Plasma", "mmol/L", []string{"1959-6", "1960-4", "2028-9", "20565-8"}, []unit{mmolL}},
 	{"Lactate", "2524-7", "Lactate [Moles/volume] in Serum or Plasma", "mmol/L", []string{"32693-4"}, []unit{mmolL, molar("mg/dL", []string{"mg/dl"}, 1/9.008)}},
-	{"Glucose", "2345-7", "Glucose [Mass/volume] in Serum or Plasma", "mg/dL", []string{"2339-0", "14749-6"}, []unit{mgdL, molar("mmol/L", []string{"mmol/l"}, 18.016)}},
-	{"BUN", "3094-0", "Urea nitrogen [Mass/volume] in Serum or Plasma", "mg/dL", []string{"6299-2"}, []unit{mgdL, molar("mmol/L", []string{"mmol/l"}, 2.8014)}},
-	{"Creatinine", "2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "mg/dL", []string{"14682-9"}, []unit{mgdL, molar("umol/L", []string{"µmol/L", "μmol/L", "umol/l"}, 1/88.42)}},
+	{"Glucose", "2345-7", "Glucose [Mass/volume] in Serum or Plasma", "mg/dL", []string{"2339-0", "14749-6", "15074-8"}, []unit{mgdL, molar("mmol/L", []string{"mmol/l"}, 18.016)}},
+	{"BUN", "3094-0", "Urea nitrogen [Mass/volume] in Serum or Plasma", "mg/dL", []string{"6299-2", "14937-7"}, []unit{mgdL, molar("mmol/L", []string{"mmol/l"}, 2.8014)}},
+	{"Creatinine", "2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "mg/dL", []string{"14682-9", "38483-4"}, []unit{mgdL, molar("umol/L", []string{"µmol/L", "μmol/L", "umol/l"}, 1/88.42)}},
 	{"Na", "2951-2", "Sodium [Moles/volume] in Serum or Plasma", "mmol/L", []string{"2947-0"}, []unit{mmolL}},
 	{"K", "2823-3", "Potassium [Moles/volume] in Serum or Plasma", "mmol/L", []string{"6298-4"}, []unit{mmolL}},
 	{"Mg", "19123-9", "Magnesium [Mass/volume] in Serum or Plasma", "mg/dL", []string{"2601-3"}, []unit{mgdL, molar("mmol/L", []string{"mmol/l"}, 2.4305), molar("meq/L", []string{"mEq/L"}, 1.21525)}},
@@ -105,15 +105,41 @@ var Codes = []Code{
 	{"ALT", "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma", "U/L", nil, []unit{enzyme, ukatL}},
 	{"AST", "1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma", "U/L", []string{"30239-8"}, []unit{enzyme, ukatL}},
 	{"Albumin", "1751-7", "Albumin [Mass/volume] in Serum or Plasma", "g/dL", nil, []unit{{"g/dL", []string{"g/dl"}, same}, {"g/L", []string{"g/l"}, scale(0.1)}}},
-	{"Cholesterol", "2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "mg/dL", nil, []unit{mgdL, molar("mmol/L", []string{"mmol/l"}, 38.67)}},
+	{"Cholesterol", "2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "mg/dL", []string{"14647-2", "35200-5"}, []unit{mgdL, molar("mmol/L", []string{"mmol/l"}, 38.67)}},
 	{"TroponinI", "10839-9", "Troponin I.cardiac [Mass/volume] in Serum or Plasma", "ug/L", []string{"42757-5"}, []unit{ugL, ngL}},
 	{"TroponinT", "6598-7", "Troponin T.cardiac [Mass/volume] in Serum or Plasma", "ug/L", nil, []unit{ugL, ngL}},
 	{"Urine", "9187-6", "Urine output", "mL", nil, []unit{mL, litre}},
 	{"Weight", "29463-7", "Body weight", "kg", []string{"3141-9"}, []unit{kg, pound, gram}},
-	{"Height", "8302-2", "Body height", "cm", nil, []unit{cm, inch, metre}},
+	{"Height", "8302-2", "Body height", "cm", []string{"8306-3", "8308-9"}, []unit{cm, inch, metre}},
 	{"Age", "30525-0", "Age", "a", nil, []unit{years}},
 	{"MechVent", "", "", "1", nil, []unit{unitless}},
 	{"ICUType", "", "", "1", nil, []unit{unitless}},
+}
+
+// Panels are the LOINC panels read through their components (blood
+// pressure: 85354-9 and Synthea's 55284-4).
+var Panels = []string{"85354-9", "55284-4"}
+
+// PrefetchCodes returns every code FromBundle reads as "system|code" tokens
+// for a FHIR search: each variable's LOINC code and aliases, the panels read
+// through their components, and the PhysioNetSystem codes of MechVent and
+// ICUType. Prefetch templates are built from it, so they cannot leave out a
+// code the map reads.
+func PrefetchCodes() []string {
+	var out []string
+	for _, c := range Codes {
+		if c.LOINC == "" {
+			out = append(out, PhysioNetSystem+"|"+c.Variable)
+			continue
+		}
+		for _, code := range append([]string{c.LOINC}, c.Aliases...) {
+			out = append(out, fhir.SystemLOINC+"|"+code)
+		}
+	}
+	for _, p := range Panels {
+		out = append(out, fhir.SystemLOINC+"|"+p)
+	}
+	return out
 }
 
 // hints explain LOINC codes that look related but are deliberately not read.
@@ -125,6 +151,11 @@ var hints = map[string]string{
 	"9270-0":  "a GCS component; send the total (9269-2)",
 	"3151-8":  "oxygen flow rate is not FiO2 (3150-0)",
 	"85354-9": "a blood pressure panel without systolic, diastolic or mean components",
+	"2756-5":  "pH of urine is not arterial pH (2744-1)",
+	"14629-0": "direct bilirubin is not total bilirubin (1975-2)",
+	"1968-7":  "direct bilirubin is not total bilirubin (1975-2)",
+	"96608-5": "a mean of blood pressures over a period is not one measurement",
+	"96609-3": "a mean of blood pressures over a period is not one measurement",
 	"55284-4": "a blood pressure panel without systolic, diastolic or mean components",
 }
 

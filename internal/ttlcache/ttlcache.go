@@ -79,3 +79,16 @@ func (c *Cache[K, V]) Forget(drop func(k K, v *V) bool) {
 		}
 	}
 }
+
+// Put keeps v as the value of k for the TTL, as if lookup had found it.
+func (c *Cache[K, V]) Put(k K, v *V) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.max {
+		clear(c.entries)
+	}
+	c.entries[k] = entry[V]{v: *v, expires: c.now().Add(c.ttl)}
+}

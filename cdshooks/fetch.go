@@ -1,4 +1,4 @@
-package httpapi
+package cdshooks
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/galenhealth/galen"
-	"github.com/galenhealth/galen/cdshooks"
 	"github.com/galenhealth/galen/fhir"
 )
 
@@ -34,16 +33,17 @@ import (
 
 // Fetch defaults.
 const (
-	DefaultCDSFetchTimeout = 5 * time.Second
-	DefaultCDSFetchLimit   = 16 << 20
-	maxFetchPages          = 20
+	DefaultFetchTimeout = 5 * time.Second
+	DefaultFetchLimit   = 16 << 20
+	maxFetchPages       = 20
 )
 
 // fhirID is the form of a FHIR resource id.
 var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 
-// fhirFetcher reads resources from allowed FHIR servers.
-type fhirFetcher struct {
+// Fetcher reads missing prefetch from allowed FHIR servers. A nil
+// *Fetcher fetches nothing.
+type Fetcher struct {
 	allow   map[string]bool // normalized base URLs
 	timeout time.Duration
 	limit   int64
@@ -65,13 +65,17 @@ func normalizeBase(s string) string {
 	return strings.ToLower(u.Scheme) + "://" + host + strings.TrimRight(u.EscapedPath(), "/")
 }
 
-func newFHIRFetcher(allow []string, timeout time.Duration, limit int64) (*fhirFetcher, error) {
-	f := &fhirFetcher{allow: map[string]bool{}, timeout: timeout, limit: limit}
+// NewFetcher returns a Fetcher that reads from the FHIR base URLs in allow,
+// spending at most timeout (DefaultFetchTimeout if 0) and limit bytes
+// (DefaultFetchLimit if 0) on one hook call. EINVALID for an entry that is
+// not an absolute http(s) URL.
+func NewFetcher(allow []string, timeout time.Duration, limit int64) (*Fetcher, error) {
+	f := &Fetcher{allow: map[string]bool{}, timeout: timeout, limit: limit}
 	if f.timeout <= 0 {
-		f.timeout = DefaultCDSFetchTimeout
+		f.timeout = DefaultFetchTimeout
 	}
 	if f.limit <= 0 {
-		f.limit = DefaultCDSFetchLimit
+		f.limit = DefaultFetchLimit
 	}
 	for _, a := range allow {
 		n := normalizeBase(a)
@@ -96,20 +100,38 @@ func newFHIRFetcher(allow []string, timeout time.Duration, limit int64) (*fhirFe
 }
 
 // allowed reports whether base is an allowed FHIR server.
-func (f *fhirFetcher) allowed(base string) bool {
+func (f *Fetcher) allowed(base string) bool {
 	n := normalizeBase(base)
 	return n != "" && f.allow[n]
 }
 
-// fetchError says why data could not be read from the FHIR server. Its
-// message is safe to show the caller: it names the server and the
-// resource type, never the patient or the token.
-type fetchError struct {
-	msg      string
-	problems []Problem
+// FetchError says why data could not be read from the FHIR server. Its
+// message is safe to show the caller and to log: it names the server and
+// the resource type, never the patient or the token. It unwraps to an
+// EPRECONDITION *galen.Error listing its problems (HTTP 412).
+type FetchError struct {
+	Reason   string
+	Problems []galen.Problem // the FHIR server's answer's problems, if it sent invalid FHIR
 }
 
-func (e *fetchError) Error() string { return e.msg }
+func (e *FetchError) Error() string { return e.Reason }
+
+// Unwrap returns the EPRECONDITION error the caller is shown.
+func (e *FetchError) Unwrap() error {
+	ps := e.Problems
+	if len(ps) == 0 {
+		ps = []galen.Problem{{Path: "fhirServer", Message: e.Reason}}
+	}
+	return &galen.Error{Code: galen.EPRECONDITION, Message: e.Reason, Problems: ps}
+}
+
+// prefetchError is a request the service cannot answer because data it
+// needs was not prefetched and it will not or cannot fetch it: HTTP 412,
+// per the spec.
+func prefetchError(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	return &galen.Error{Code: galen.EPRECONDITION, Message: msg, Problems: []galen.Problem{{Path: "prefetch", Message: msg}}}
+}
 
 // fetchBudget is what is left of one hook call's fetch limit.
 type fetchBudget struct{ left int64 }
@@ -117,22 +139,22 @@ type fetchBudget struct{ left int64 }
 // fetchPrefetch expands the service's prefetch template key for req and
 // reads it from req.FHIRServer. A search ("Type?...") returns a searchset
 // Bundle with the entries of every page; a read ("Type/id") the resource.
-func (f *fhirFetcher) fetchPrefetch(ctx context.Context, req *cdshooks.Request, tmpl string, budget *fetchBudget) (json.RawMessage, error) {
-	q, err := cdshooks.ExpandPrefetch(tmpl, req)
+func (f *Fetcher) fetchPrefetch(ctx context.Context, req *Request, tmpl string, budget *fetchBudget) (json.RawMessage, error) {
+	q, err := ExpandPrefetch(tmpl, req)
 	if err != nil {
-		return nil, &fetchError{msg: err.Error()}
+		return nil, &FetchError{Reason: err.Error()}
 	}
 	base := normalizeBase(req.FHIRServer)
 	rel, query, search := strings.Cut(q, "?")
 	u, err := url.Parse(base + "/" + rel)
 	if err != nil {
-		return nil, &fetchError{msg: "cannot build a FHIR URL from fhirServer and the prefetch template"}
+		return nil, &FetchError{Reason: "cannot build a FHIR URL from fhirServer and the prefetch template"}
 	}
 	resType, _, _ := strings.Cut(rel, "/")
 	if search {
 		vals, err := url.ParseQuery(query)
 		if err != nil {
-			return nil, &fetchError{msg: "the prefetch template's query does not parse"}
+			return nil, &FetchError{Reason: "the prefetch template's query does not parse"}
 		}
 		u.RawQuery = vals.Encode()
 	}
@@ -146,7 +168,7 @@ func (f *fhirFetcher) fetchPrefetch(ctx context.Context, req *cdshooks.Request, 
 			return nil, fhirFetchError(err, resType)
 		}
 		if res.ResourceType() != resType {
-			return nil, &fetchError{msg: fmt.Sprintf("fhirServer answered the %s read with a %s", resType, res.ResourceType())}
+			return nil, &FetchError{Reason: fmt.Sprintf("fhirServer answered the %s read with a %s", resType, res.ResourceType())}
 		}
 		return raw, nil
 	}
@@ -154,7 +176,7 @@ func (f *fhirFetcher) fetchPrefetch(ctx context.Context, req *cdshooks.Request, 
 	next := u.String()
 	for page := 0; next != ""; page++ {
 		if page == maxFetchPages {
-			return nil, &fetchError{msg: fmt.Sprintf("the %s search on fhirServer has more than %d pages; send the prefetch instead", resType, maxFetchPages)}
+			return nil, &FetchError{Reason: fmt.Sprintf("the %s search on fhirServer has more than %d pages; send the prefetch instead", resType, maxFetchPages)}
 		}
 		raw, err := f.get(ctx, req, next, resType, budget)
 		if err != nil {
@@ -167,7 +189,7 @@ func (f *fhirFetcher) fetchPrefetch(ctx context.Context, req *cdshooks.Request, 
 		out.Entry = append(out.Entry, b.Entry...)
 		next, err = nextLink(raw, next, base)
 		if err != nil {
-			return nil, &fetchError{msg: fmt.Sprintf("the %s search on fhirServer: %v", resType, err)}
+			return nil, &FetchError{Reason: fmt.Sprintf("the %s search on fhirServer: %v", resType, err)}
 		}
 	}
 	return json.Marshal(out)
@@ -236,48 +258,48 @@ func underBase(u *url.URL, base string) bool {
 }
 
 // fhirFetchError turns the FHIR decoder's issues about a fetched document
-// into a fetchError.
+// into a FetchError.
 func fhirFetchError(err error, resType string) error {
-	fe, ok := err.(*fhir.Error)
-	if !ok {
-		return &fetchError{msg: fmt.Sprintf("fhirServer sent a %s answer that is not valid FHIR", resType)}
+	var fe *fhir.Error
+	if !errors.As(err, &fe) {
+		return &FetchError{Reason: fmt.Sprintf("fhirServer sent a %s answer that is not valid FHIR", resType)}
 	}
-	e := &fetchError{msg: fmt.Sprintf("fhirServer sent a %s answer that is not valid FHIR (%d problems)", resType, len(fe.Issues))}
+	e := &FetchError{Reason: fmt.Sprintf("fhirServer sent a %s answer that is not valid FHIR (%d problems)", resType, len(fe.Issues))}
 	for _, i := range fe.Issues {
-		e.problems = append(e.problems, Problem{Path: "fhirServer." + resType + "." + i.Path, Message: i.Message})
+		e.Problems = append(e.Problems, galen.Problem{Path: "fhirServer." + resType + "." + i.Path, Message: i.Message})
 	}
 	return e
 }
 
 // get reads one FHIR document within the budget.
-func (f *fhirFetcher) get(ctx context.Context, req *cdshooks.Request, target, resType string, budget *fetchBudget) (json.RawMessage, error) {
+func (f *Fetcher) get(ctx context.Context, req *Request, target, resType string, budget *fetchBudget) (json.RawMessage, error) {
 	hr, err := http.NewRequestWithContext(ctx, "GET", target, nil)
 	if err != nil {
-		return nil, &fetchError{msg: "cannot build the FHIR request"}
+		return nil, &FetchError{Reason: "cannot build the FHIR request"}
 	}
 	hr.Header.Set("Accept", "application/fhir+json")
 	hr.Header.Set("Authorization", "Bearer "+req.FHIRAuthorization.AccessToken)
 	resp, err := f.client.Do(hr)
 	if err != nil {
-		return nil, &fetchError{msg: fmt.Sprintf("fhirServer is unreachable for the %s read: %s", resType, netReason(ctx, err))}
+		return nil, &FetchError{Reason: fmt.Sprintf("fhirServer is unreachable for the %s read: %s", resType, netReason(ctx, err))}
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, &fetchError{msg: fmt.Sprintf("fhirServer refused the fhirAuthorization token for the %s read (HTTP %d); check its scope and expiry", resType, resp.StatusCode)}
+		return nil, &FetchError{Reason: fmt.Sprintf("fhirServer refused the fhirAuthorization token for the %s read (HTTP %d); check its scope and expiry", resType, resp.StatusCode)}
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, &fetchError{msg: fmt.Sprintf("fhirServer has no such %s (HTTP 404)", resType)}
+		return nil, &FetchError{Reason: fmt.Sprintf("fhirServer has no such %s (HTTP 404)", resType)}
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return nil, &fetchError{msg: fmt.Sprintf("fhirServer answered the %s read with a redirect (HTTP %d), which is not followed", resType, resp.StatusCode)}
+		return nil, &FetchError{Reason: fmt.Sprintf("fhirServer answered the %s read with a redirect (HTTP %d), which is not followed", resType, resp.StatusCode)}
 	case resp.StatusCode != http.StatusOK:
-		return nil, &fetchError{msg: fmt.Sprintf("fhirServer answered the %s read with HTTP %d", resType, resp.StatusCode)}
+		return nil, &FetchError{Reason: fmt.Sprintf("fhirServer answered the %s read with HTTP %d", resType, resp.StatusCode)}
 	}
 	if resp.ContentLength > budget.left {
 		return nil, f.overBudget(resType, budget)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, budget.left+1))
 	if err != nil {
-		return nil, &fetchError{msg: fmt.Sprintf("reading fhirServer's %s answer failed: %s", resType, netReason(ctx, err))}
+		return nil, &FetchError{Reason: fmt.Sprintf("reading fhirServer's %s answer failed: %s", resType, netReason(ctx, err))}
 	}
 	if int64(len(b)) > budget.left {
 		return nil, f.overBudget(resType, budget)
@@ -289,11 +311,11 @@ func (f *fhirFetcher) get(ctx context.Context, req *cdshooks.Request, target, re
 // overBudget says that an answer does not fit in what is left of the hook
 // call's fetch limit: the whole limit, or the bytes the earlier reads of
 // the call left of it.
-func (f *fhirFetcher) overBudget(resType string, budget *fetchBudget) error {
+func (f *Fetcher) overBudget(resType string, budget *fetchBudget) error {
 	if budget.left >= f.limit {
-		return &fetchError{msg: fmt.Sprintf("fhirServer's %s answer is over the %d-byte fetch limit; send the prefetch instead", resType, f.limit)}
+		return &FetchError{Reason: fmt.Sprintf("fhirServer's %s answer is over the %d-byte fetch limit; send the prefetch instead", resType, f.limit)}
 	}
-	return &fetchError{msg: fmt.Sprintf("fhirServer's %s answer is over the %d bytes left of this hook call's %d-byte fetch limit (earlier reads took %d); send the prefetch instead",
+	return &FetchError{Reason: fmt.Sprintf("fhirServer's %s answer is over the %d bytes left of this hook call's %d-byte fetch limit (earlier reads took %d); send the prefetch instead",
 		resType, budget.left, f.limit, f.limit-budget.left)}
 }
 
@@ -318,33 +340,34 @@ func netReason(ctx context.Context, err error) string {
 	return "connection failed"
 }
 
-// missingPrefetch reads the prefetch keys of svc that req lacks from its
-// fhirServer, when the server allows that, and puts them into req.Prefetch.
-// It returns nil when there was nothing to fetch or it fetched it all, a
-// *prefetchError when fetching is off or not possible, and a *fetchError
-// when the FHIR server could not give the data.
-func (s *Server) missingPrefetch(ctx context.Context, req *cdshooks.Request, svc cdshooks.Service, keys ...string) error {
+// FetchMissing reads the prefetch keys of svc that req lacks from its
+// fhirServer, when f allows that, and puts them into req.Prefetch. It
+// returns nil when there was nothing to fetch or it fetched it all, an
+// EPRECONDITION error when fetching is off (f is nil) or not possible, and
+// a *FetchError when the FHIR server could not give the data.
+func (f *Fetcher) FetchMissing(ctx context.Context, req *Request, svc Service, keys ...string) error {
 	var missing []string
 	for _, k := range keys {
-		if req.PrefetchData(k) == nil {
+		// A key sent as null means the client has no such data: nothing
+		// to fetch. Only an absent key is missing.
+		if _, sent := req.Prefetch[k]; !sent {
 			missing = append(missing, k)
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	f := s.cds().fetch
 	switch {
 	case req.FHIRServer == "":
-		return &prefetchError{msg: fmt.Sprintf("prefetch %q is missing and there is no fhirServer to fetch it from", missing[0])}
+		return prefetchError("prefetch %q is missing and there is no fhirServer to fetch it from", missing[0])
 	case f == nil:
-		return &prefetchError{msg: fmt.Sprintf("prefetch %q is missing; this server does not fetch from FHIR servers (none is allowed), so send the prefetch", missing[0])}
+		return prefetchError("prefetch %q is missing; this server does not fetch from FHIR servers (none is allowed), so send the prefetch", missing[0])
 	case !f.allowed(req.FHIRServer):
-		return &prefetchError{msg: fmt.Sprintf("prefetch %q is missing and fhirServer is not on this server's allowlist, so it is not fetched; send the prefetch", missing[0])}
+		return prefetchError("prefetch %q is missing and fhirServer is not on this server's allowlist, so it is not fetched; send the prefetch", missing[0])
 	case req.FHIRAuthorization == nil:
-		return &prefetchError{msg: fmt.Sprintf("prefetch %q is missing and there is no fhirAuthorization to read it from fhirServer with", missing[0])}
+		return prefetchError("prefetch %q is missing and there is no fhirAuthorization to read it from fhirServer with", missing[0])
 	case !fhirID.MatchString(req.ContextString("patientId")) || strings.Trim(req.ContextString("patientId"), ".") == "":
-		return &prefetchError{msg: "context.patientId is not a FHIR id (1-64 of A-Z a-z 0-9 - .), so it is not fetched"}
+		return prefetchError("context.patientId is not a FHIR id (1-64 of A-Z a-z 0-9 - .), so it is not fetched")
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
