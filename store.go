@@ -8,6 +8,7 @@ type Store interface {
 	ModelService
 	KeyService
 	AuditService
+	KGService
 	// Ping reports whether the store answers; the readiness probe uses it.
 	Ping(ctx context.Context) error
 	// WithLock runs fn while holding the lock called name. No two calls

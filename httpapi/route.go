@@ -80,6 +80,7 @@ func (s *Server) allRoutes() []route {
 		s.deidRoutes(),
 		s.imagingRoutes(),
 		s.textRoutes(),
+		s.kgRoutes(),
 	)
 }
 

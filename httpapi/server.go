@@ -114,6 +114,8 @@ type Server struct {
 	cdsConfig atomic.Pointer[cdsState]
 	// authFailures rate-limits audit events of failed authentications.
 	authFailures authFailureLimiter
+	// kg is the knowledge graph, loaded from the store on first use (kg.go).
+	kg kgState
 	// deid is the de-identifier of /v1/text/deidentify (see deid.go).
 	deid deidState
 	// bodies counts the request body bytes in flight (see admitBody).

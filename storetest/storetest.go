@@ -67,6 +67,7 @@ func Run(t *testing.T, open Open) {
 		{"AuditBounds", testAuditBounds},
 		{"CardBounds", testCardBounds},
 		{"KDFKey", testKDFKey},
+		{"KG", testKG},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,6 +37,7 @@ func allCommands() []command {
 		deidCommands(),
 		imagingCommands(),
 		textCommands(),
+		kgCommands(),
 	)
 }
 
