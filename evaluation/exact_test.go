@@ -29,6 +29,9 @@ func TestBootstrapCIPercentiles(t *testing.T) {
 		{name: "level 0 of 11", n: 11, level: 0, lo: 6, hi: 6},
 		// level 1 is the range
 		{name: "level 1 of 7", n: 7, level: 1, lo: 1, hi: 7},
+		// a level above 1 clamps to the range: indexes round(-0.5·6) and
+		// round(1.5·6) clamp to 0 and 6
+		{name: "level 2 of 7", n: 7, level: 2, lo: 1, hi: 7},
 		// only the even calls count: values 2, 4, ..., 20 (10 values);
 		// lo index round(0.1·9)=1 → 4, hi index round(8.1)=8 → 18
 		{name: "NaNs skipped", n: 20, level: 0.8, odd: true, lo: 4, hi: 18},
@@ -146,6 +149,11 @@ func TestFitPlattMatchesReference(t *testing.T) {
 		{name: "sharp temperature", z: z2, y: y2, tempOnly: true},
 		{name: "inverted", z: z3, y: y3},
 		{name: "small", z: []float64{-3, -1, 0.5, 2, 4, 1}, y: bools(0, 0, 1, 1, 1, 0)},
+		// Separable: only the ridge keeps A finite, so the ridge term of
+		// the loss decides the line search.
+		{name: "separable", z: []float64{-2, -1, 1, 2}, y: bools(0, 0, 1, 1)},
+		{name: "separable shifted", z: []float64{-1, 0.5, 1, 3}, y: bools(0, 0, 1, 1)},
+		{name: "separable temperature", z: []float64{-2, -1, 1, 2}, y: bools(0, 0, 1, 1), tempOnly: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
