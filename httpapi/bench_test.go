@@ -12,6 +12,7 @@ import (
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/inference"
+	"github.com/galenhealth/galen/internal/testenv"
 	"github.com/galenhealth/galen/outcome"
 )
 
@@ -51,7 +52,7 @@ func realStay(tb testing.TB) *outcome.Stay {
 			break
 		}
 		if filepath.Dir(d) == d {
-			tb.Skip("shared/data/physionet2012-set-a/set-a.tar.gz not found")
+			testenv.Missing(tb, "shared/data/physionet2012-set-a/set-a.tar.gz not found")
 		}
 	}
 	f, err := os.Open(path)

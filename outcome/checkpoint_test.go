@@ -62,7 +62,7 @@ func trainKilled(tb testing.TB, d *Dataset, tc TrainConfig, kills [][2]int) []by
 // other settings or data, or corrupt ones, are refused with a clear error.
 func TestCheckpointResume(t *testing.T) {
 	if raceEnabled {
-		t.Skip("training is single-goroutine and ~10x slower under -race")
+		t.Skip("training is single-goroutine and ~10x slower under -race; .ci/run runs this test in its non-race step")
 	}
 	d := subset(loadSetA(t), 10) // 400 stays
 	tc := ckptConfig("")

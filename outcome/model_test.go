@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/testenv"
 )
 
 func builtin(tb testing.TB) *Model {
@@ -348,7 +349,7 @@ func FuzzPredict(f *testing.F) {
 // each one occlusion.
 func BenchmarkPredictRealStay(b *testing.B) {
 	if sharedDataPath() == "" {
-		b.Skip("shared/data/physionet2012-set-a not found")
+		testenv.Missing(b, "shared/data/physionet2012-set-a not found")
 	}
 	stay := firstStays(b, 1)[0]
 	m := builtin(b)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/galenhealth/galen/internal/testenv"
 )
 
 const sampleRecord = `Time,Parameter,Value
@@ -246,7 +248,7 @@ func sharedData(tb testing.TB) string {
 	tb.Helper()
 	p := sharedDataPath()
 	if p == "" {
-		tb.Skip("shared/data/physionet2012-set-a not found next to the repository; skipping real-data test")
+		testenv.Missing(tb, "shared/data/physionet2012-set-a not found next to the repository; skipping real-data test")
 	}
 	return p
 }

@@ -43,7 +43,7 @@ func subset(d *Dataset, k int) *Dataset {
 // they rank held-out stays far better than chance.
 func TestTrainLearns(t *testing.T) {
 	if raceEnabled {
-		t.Skip("training is single-goroutine and ~10x slower under -race; Predict concurrency is checked by TestPredictConcurrent")
+		t.Skip("training is single-goroutine and ~10x slower under -race; .ci/run runs this test in its non-race step; Predict concurrency is checked by TestPredictConcurrent")
 	}
 	d := subset(loadSetA(t), 5) // 800 stays
 	m, rep, err := Train(context.Background(), d, TrainConfig{Epochs: 4, Hidden: 16, Members: 1})

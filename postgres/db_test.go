@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/testenv"
 	"github.com/galenhealth/galen/storetest"
 )
 
@@ -23,7 +24,7 @@ func baseURL(tb testing.TB) string {
 	tb.Helper()
 	u := os.Getenv("GALEN_TEST_POSTGRES")
 	if u == "" {
-		tb.Skip("GALEN_TEST_POSTGRES is not set; set it to a postgres:// URL " +
+		testenv.Missing(tb, "GALEN_TEST_POSTGRES is not set; set it to a postgres:// URL "+
 			"(e.g. eval \"$(bash .ci/start-postgres.sh)\") to run the PostgreSQL store tests")
 	}
 	return u

@@ -13,6 +13,7 @@ import (
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/api"
+	"github.com/galenhealth/galen/internal/testenv"
 	"github.com/galenhealth/galen/linear"
 )
 
@@ -266,7 +267,7 @@ func TestParseSize(t *testing.T) {
 func TestKeysOnPostgres(t *testing.T) {
 	pg := os.Getenv("GALEN_TEST_POSTGRES")
 	if pg == "" {
-		t.Skip("GALEN_TEST_POSTGRES is not set")
+		testenv.Missing(t, "GALEN_TEST_POSTGRES is not set")
 	}
 	code, secret, stderr := galenCmd(t, nil, "keys", "create", "--store", pg, "--role", "auditor", "--name", "cli-test")
 	if code != 0 || !strings.HasPrefix(secret, "glk_") {
@@ -286,7 +287,7 @@ func TestKeysOnPostgres(t *testing.T) {
 func TestServeOnPostgres(t *testing.T) {
 	pg := os.Getenv("GALEN_TEST_POSTGRES")
 	if pg == "" {
-		t.Skip("GALEN_TEST_POSTGRES is not set")
+		testenv.Missing(t, "GALEN_TEST_POSTGRES is not set")
 	}
 	code, secret, stderr := galenCmd(t, nil, "keys", "create", "--store", pg, "--role", "admin", "--name", "serve-test")
 	if code != 0 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/inference"
+	"github.com/galenhealth/galen/internal/testenv"
 	"github.com/galenhealth/galen/outcome"
 )
 
@@ -163,7 +164,7 @@ func TestEvalOutcomeRealSubset(t *testing.T) {
 	src := filepath.Join("..", "..", "..", "shared", "data", "physionet2012-set-a")
 	f, err := os.Open(filepath.Join(src, "set-a.tar.gz"))
 	if err != nil {
-		t.Skip("shared/data/physionet2012-set-a not found next to the repository")
+		testenv.Missing(t, "shared/data/physionet2012-set-a not found next to the repository")
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
