@@ -251,16 +251,16 @@ func TestBodiesInFlight(t *testing.T) {
 		held = append(held, c)
 	}
 	body := []byte(`{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP64","data":[1,2]}]}`)
-	deadline := time.Now().Add(10 * time.Second)
-	var resp *http.Response
-	var b []byte
-	for time.Now().Before(deadline) { // until both uploads are admitted
-		resp, b = env.request(t, "clinician", "POST", "/v2/models/lin/infer", body, "Content-Type", "application/json")
-		if resp.StatusCode == http.StatusServiceUnavailable {
-			break
-		}
+	// Until both uploads are admitted: a loaded machine (CI under -race)
+	// may take seconds to run their handlers.
+	deadline := time.Now().Add(60 * time.Second)
+	for env.srv.bodies.used.Load() < 2<<20 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
+	if used := env.srv.bodies.used.Load(); used != 2<<20 {
+		t.Fatalf("the two slow uploads hold %d bytes of the bound, want %d", used, 2<<20)
+	}
+	resp, b := env.request(t, "clinician", "POST", "/v2/models/lin/infer", body, "Content-Type", "application/json")
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("with the bound held: %d %s (Retry-After %q), want 503 with Retry-After", resp.StatusCode, b, resp.Header.Get("Retry-After"))
 	}

@@ -29,23 +29,26 @@ func (s *Server) kgGraph(r *http.Request) (*kg.Graph, error) {
 	return s.kg.svc.Graph(r.Context())
 }
 
-// kgRead is who may query the graph.
-var kgRead = anyRole
+// kgRead is who may query the graph: the roles that may predict. The graph
+// holds patients (Synthea's, or a hospital's own) beside the reference
+// vocabularies, so every query is audited and auditors, who never see
+// patient data, may not browse it.
+var kgRead = predictRoles
 
 func (s *Server) kgRoutes() []route {
 	return []route{
-		{Method: "GET", Pattern: "/v1/kg/search", Roles: kgRead, Handler: s.handleKGSearch, Tag: "kg",
+		{Method: "GET", Pattern: "/v1/kg/search", Roles: kgRead, Audit: true, Handler: s.handleKGSearch, Tag: "kg",
 			Summary:  "Search knowledge-graph entities by name, synonym or code (prefix and typo-tolerant, ranked)",
 			Response: api.KGSearchResponse{}, Query: []string{"q", "type", "limit"}},
-		{Method: "GET", Pattern: "/v1/kg/entities/{id}", Roles: kgRead, Handler: s.handleKGEntity, Tag: "kg",
+		{Method: "GET", Pattern: "/v1/kg/entities/{id}", Roles: kgRead, Audit: true, Handler: s.handleKGEntity, Tag: "kg",
 			Summary: "One knowledge-graph entity with what every source says about it", Response: api.KGEntityResponse{}},
-		{Method: "GET", Pattern: "/v1/kg/entities/{id}/neighbours", Roles: kgRead, Handler: s.handleKGNeighbours, Tag: "kg",
+		{Method: "GET", Pattern: "/v1/kg/entities/{id}/neighbours", Roles: kgRead, Audit: true, Handler: s.handleKGNeighbours, Tag: "kg",
 			Summary:  "Edges at an entity, filtered by edge type, direction and neighbour type, paginated",
 			Response: kg.NeighbourPage{}, Query: []string{"edge_type", "direction", "node_type", "offset", "limit"}},
-		{Method: "POST", Pattern: "/v1/kg/subgraph", Roles: kgRead, Handler: s.handleKGSubgraph, Tag: "kg",
+		{Method: "POST", Pattern: "/v1/kg/subgraph", Roles: kgRead, Audit: true, Handler: s.handleKGSubgraph, Tag: "kg",
 			Summary: "The entities within a few hops of a set of entities and the edges among them",
 			Request: api.KGSubgraphRequest{}, Response: kg.Subgraph{}},
-		{Method: "GET", Pattern: "/v1/kg/paths", Roles: kgRead, Handler: s.handleKGPaths, Tag: "kg",
+		{Method: "GET", Pattern: "/v1/kg/paths", Roles: kgRead, Audit: true, Handler: s.handleKGPaths, Tag: "kg",
 			Summary:  "Shortest or k best paths between two entities within a hop limit, or paths along a metapath",
 			Response: api.KGPathsResponse{}, Query: []string{"from", "to", "k", "max_hops", "edge_type", "metapath"}},
 		{Method: "POST", Pattern: "/v1/kg/interactions", Roles: predictRoles, Audit: true, Handler: s.handleKGInteractions, Tag: "kg",

@@ -40,7 +40,8 @@ func TestKGRoutes(t *testing.T) {
 		wantStatus int
 		want       string // a fragment of the body
 	}{
-		{"search", "auditor", "GET", "/v1/kg/search?q=aspirin", "", 200, `"id":"DrugBank:DB00945"`},
+		{"search", "clinician", "GET", "/v1/kg/search?q=aspirin", "", 200, `"id":"DrugBank:DB00945"`},
+		{"search auditor", "auditor", "GET", "/v1/kg/search?q=aspirin", "", 403, "may not"},
 		{"search typo", "clinician", "GET", "/v1/kg/search?q=warfrin&type=Drug", "", 200, `"match":"typo"`},
 		{"search without q", "clinician", "GET", "/v1/kg/search", "", 400, "q is required"},
 		{"search bad limit", "clinician", "GET", "/v1/kg/search?q=a&limit=0", "", 400, "limit"},

@@ -46,6 +46,16 @@ var roleMatrix = []struct {
 	{"GET /metrics", n, y, y, y, y},
 	{"GET /openapi.json", n, y, y, y, y},
 	{"POST /v1/outcome/predict", n, y, y, y, n},
+	{"POST /v1/text/deidentify", n, y, y, y, n},
+	{"POST /v1/imaging/classify", n, y, y, y, n},
+	{"POST /v1/text/classify", n, y, y, y, n},
+	{"GET /v1/kg/search", n, y, y, y, n},
+	{"GET /v1/kg/entities/{id}", n, y, y, y, n},
+	{"GET /v1/kg/entities/{id}/neighbours", n, y, y, y, n},
+	{"POST /v1/kg/subgraph", n, y, y, y, n},
+	{"GET /v1/kg/paths", n, y, y, y, n},
+	{"POST /v1/kg/interactions", n, y, y, y, n},
+	{"POST /v1/kg/suggest-diseases", n, y, y, y, n},
 }
 
 // allowedByMatrix reports whether who ("" for no key, "revoked" for a

@@ -31,6 +31,7 @@ import (
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/httpapi"
 	"github.com/galenhealth/galen/inference"
+	"github.com/galenhealth/galen/kg"
 	"github.com/galenhealth/galen/linear"
 	"github.com/galenhealth/galen/outcome"
 	"github.com/galenhealth/galen/sqlite"
@@ -104,6 +105,11 @@ func server(tb testing.TB) (string, string, *bytes.Buffer) {
 		{Name: "lin", Task: "regression", Format: linear.Format, Card: card, Artifact: lin},
 		{Name: "icu-mortality", Task: "outcome", Format: outcome.Format, Card: outcome.BuiltinCard(), Artifact: outcome.BuiltinArtifact()},
 	}); err != nil {
+		tb.Fatal(err)
+	}
+	// The knowledge-graph routes probe a small imported graph: an empty one
+	// answers 503 on purpose (no "no interactions" from a graph that has none).
+	if _, err := kg.ImportDir(ctx, db, filepath.Join("..", "..", "kg", "testdata", "data"), kg.ImportOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 	var logs bytes.Buffer
