@@ -17,6 +17,7 @@ import (
 
 	"github.com/galenhealth/galen/fhir"
 	"github.com/galenhealth/galen/fhir/icustay"
+	"github.com/galenhealth/galen/internal/testenv"
 	"github.com/galenhealth/galen/outcome"
 )
 
@@ -307,7 +308,7 @@ func dataDir(tb testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Skip("shared/data not found next to the repository; skipping the PhysioNet round trip")
+			testenv.Missing(tb, "shared/data not found next to the repository; skipping the PhysioNet round trip")
 		}
 		dir = parent
 	}
@@ -318,7 +319,7 @@ func readStays(tb testing.TB, n int) []*outcome.Stay {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(dataDir(tb), "physionet2012-set-a", "set-a.tar.gz"))
 	if err != nil {
-		tb.Skipf("PhysioNet set A not available: %v", err)
+		testenv.Missing(tb, "PhysioNet set A not available: %v", err)
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
