@@ -97,3 +97,55 @@ func BenchmarkCreateAuditEventConcurrent(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+// TestAuditBatchRetriesOneByOne puts an event the database rejects (a
+// trigger aborts inserts from client "reject-me") in a group-commit batch
+// between two good ones: the batch transaction fails, and the good events
+// are still stored, each with its ID, while only the bad one's caller gets
+// the error.
+func TestAuditBatchRetriesOneByOne(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "galen.db"))
+	if _, err := db.db.ExecContext(ctx, `CREATE TRIGGER reject_me BEFORE INSERT ON audit_events
+		WHEN NEW.client = 'reject-me' BEGIN SELECT RAISE(ABORT, 'rejected by test trigger'); END`); err != nil {
+		t.Fatal(err)
+	}
+	good1, bad, good2 := auditEvent(1), auditEvent(2), auditEvent(3)
+	bad.Client = "reject-me"
+	batch := []*auditRequest{
+		{e: good1, done: make(chan error, 1)},
+		{e: bad, done: make(chan error, 1)},
+		{e: good2, done: make(chan error, 1)},
+	}
+	db.writeAuditBatch(batch)
+	tests := []struct {
+		name    string
+		r       *auditRequest
+		wantErr bool
+	}{
+		{name: "good before the bad event", r: batch[0]},
+		{name: "bad event", r: batch[1], wantErr: true},
+		{name: "good after the bad event", r: batch[2]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := <-tt.r.done
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				if tt.r.e.ID != 0 {
+					t.Errorf("rejected event got ID %d", tt.r.e.ID)
+				}
+				return
+			}
+			var latency float64
+			if err := db.db.QueryRowContext(ctx, `SELECT latency_ms FROM audit_events WHERE id = ?`, tt.r.e.ID).Scan(&latency); err != nil || latency != tt.r.e.LatencyMS {
+				t.Errorf("event %d: stored latency %v (%v), want %v", tt.r.e.ID, latency, err, tt.r.e.LatencyMS)
+			}
+		})
+	}
+	if _, n, err := db.FindAuditEvents(ctx, galen.AuditFilter{}); err != nil || n != 2 {
+		t.Errorf("%d events stored (%v), want the 2 good ones", n, err)
+	}
+}
