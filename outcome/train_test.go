@@ -66,8 +66,14 @@ func TestTrainLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range d.Stays[:20] {
-		r1, _ := m.Risk(context.Background(), s)
-		r2, _ := m2.Risk(context.Background(), s)
+		r1, err := m.Risk(context.Background(), s)
+		if err != nil {
+			t.Fatalf("trained model: %v", err)
+		}
+		r2, err := m2.Risk(context.Background(), s)
+		if err != nil {
+			t.Fatalf("model after Marshal/Load: %v", err)
+		}
 		if r1 != r2 {
 			t.Fatalf("risk changed through Marshal/Load: %v != %v", r1, r2)
 		}
@@ -87,7 +93,10 @@ func TestTrainBuiltin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, _ := json.MarshalIndent(rep, "", "  ")
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("report:\n%s", js)
 	for _, b := range rep.Combined.Curve {
 		t.Logf("calibration bin [%.1f,%.1f): n=%d predicted %.3f observed %.3f", b.Lo, b.Hi, b.Count, b.MeanPredicted, b.FractionTrue)
