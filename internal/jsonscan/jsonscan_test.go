@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -48,16 +49,30 @@ func TestString(t *testing.T) {
 }
 
 // FuzzNumber checks Number and Float against encoding/json: a number the
-// scanner takes whole is valid JSON of the same value.
+// scanner takes whole is valid JSON of the same value, and an input that
+// encoding/json accepts as one number (after JSON whitespace) is taken
+// whole, not wrongly rejected.
 func FuzzNumber(f *testing.F) {
-	for _, s := range []string{"0", "-0.0e+00", "123456789012345678901234567890", "1e400", "01", "-", "1.e5"} {
+	for _, s := range []string{"0", "-0.0e+00", "123456789012345678901234567890", "1e400", "01", "-", "1.e5", " \t\r\n-1.5E-3", "1E+2", "-0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		s := &Scanner{Data: []byte(in)}
 		n, ok := s.Number()
+		// encoding/json's verdict: a valid JSON text that is a number (it
+		// starts with '-' or a digit after whitespace and ends with a digit,
+		// so no trailing whitespace) is one the scanner must take whole.
+		text := strings.TrimLeft(in, " \t\r\n")
+		isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+		isNumber := text != "" && (text[0] == '-' || isDigit(text[0])) && isDigit(text[len(text)-1]) && json.Valid([]byte(in))
+		if isNumber && (!ok || s.Pos != len(in) || string(n) != text) {
+			t.Fatalf("%q: encoding/json accepts the number %q, Number returned %q, %v at %d", in, text, n, ok, s.Pos)
+		}
 		if !ok || s.Pos != len(in) {
 			return
+		}
+		if !isNumber {
+			t.Fatalf("%q: Number took it whole, encoding/json does not accept it as a number", in)
 		}
 		var v float64
 		err := json.Unmarshal(n, &v)
