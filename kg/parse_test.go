@@ -136,7 +136,10 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // FuzzParseOBO checks that no input makes the OBO parser fail or panic,
 // and that every term it returns has an id.
 func FuzzParseOBO(f *testing.F) {
-	seed, _ := os.ReadFile(filepath.Join("testdata", "data", "disease-ontology", "HumanDO.obo"))
+	seed, err := os.ReadFile(filepath.Join("testdata", "data", "disease-ontology", "HumanDO.obo"))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add(seed)
 	f.Add([]byte("[Term]\nid: A:1\nsynonym: \"a\\\"b\" EXACT []\nis_a: A:2 {x} ! y\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
