@@ -18,16 +18,7 @@ MODE=${MODE:-length}
 MAX_BODY=${MAX_BODY:-32MiB}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid"
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+. "$repo/bench/lib.sh"
 
 if [[ -n ${REV:-} ]]; then
 	mkdir "$tmp/src"
@@ -39,21 +30,7 @@ fi
 
 # A key of the generated form (SHA-256 only), so that no KDF runs.
 key="glk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-GALEN_ADMIN_KEY=$key "$tmp/galen" serve --data-dir "$tmp/data" --addr 127.0.0.1:0 --max-body "$MAX_BODY" >"$tmp/serve.log" 2>&1 &
-pid=$!
-addr=""
-for _ in $(seq 1 200); do
-	addr=$(grep -o 'addr=127\.0\.0\.1:[0-9]*' "$tmp/serve.log" | head -1 | cut -d= -f2 || true)
-	if [[ -n $addr ]] && curl -fsS "http://$addr/v2/health/ready" >/dev/null 2>&1; then
-		break
-	fi
-	if ! kill -0 "$pid" 2>/dev/null; then
-		echo "body-flood: galen serve exited:" >&2
-		cat "$tmp/serve.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+start_galen "$tmp/galen" "$key" --max-body "$MAX_BODY"
 
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$pid/status"; }
 url="http://$addr/v2/models/icu-mortality/infer"

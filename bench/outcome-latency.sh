@@ -25,16 +25,7 @@ if [[ ! -f $data ]]; then
 	exit 2
 fi
 
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid"
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+. "$repo/bench/lib.sh"
 
 cd "$repo"
 go build -o "$tmp/galen" ./cmd/galen
@@ -42,28 +33,7 @@ go build -o "$tmp/loadgen" ./bench/loadgen
 tar -xzf "$data" -C "$tmp" "set-a/$RECORD.txt"
 
 key="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-GALEN_ADMIN_KEY=$key "$tmp/galen" serve --data-dir "$tmp/data" --addr 127.0.0.1:0 >"$tmp/serve.log" 2>&1 &
-pid=$!
-
-# The server logs its address once it listens; wait for it to be ready.
-addr=""
-for _ in $(seq 1 100); do
-	addr=$(grep -o 'addr=127\.0\.0\.1:[0-9]*' "$tmp/serve.log" | head -1 | cut -d= -f2 || true)
-	if [[ -n $addr ]] && curl -fsS "http://$addr/v2/health/ready" >/dev/null 2>&1; then
-		break
-	fi
-	if ! kill -0 "$pid" 2>/dev/null; then
-		echo "outcome-latency: galen serve exited:" >&2
-		cat "$tmp/serve.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if [[ -z $addr ]]; then
-	echo "outcome-latency: galen serve did not report its address" >&2
-	cat "$tmp/serve.log" >&2
-	exit 1
-fi
+start_galen "$tmp/galen" "$key"
 
 echo "galen $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo "(no git)") on $addr, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "record $RECORD: $(($(wc -l <"$tmp/set-a/$RECORD.txt") - 1)) lines"

@@ -26,16 +26,7 @@ if [[ ! -f $data ]]; then
 	exit 2
 fi
 
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid"
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+. "$repo/bench/lib.sh"
 
 cd "$repo"
 go build -o "$tmp/galen" ./cmd/galen
@@ -59,25 +50,7 @@ for row in csv.DictReader(open(path, encoding="utf-8")):
 PY
 
 key="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-GALEN_ADMIN_KEY=$key "$tmp/galen" serve --data-dir "$tmp/data" --addr 127.0.0.1:0 >"$tmp/serve.log" 2>&1 &
-pid=$!
-addr=""
-for _ in $(seq 1 100); do
-	addr=$(grep -o 'addr=127\.0\.0\.1:[0-9]*' "$tmp/serve.log" | head -1 | cut -d= -f2 || true)
-	if [[ -n $addr ]] && curl -fsS "http://$addr/v2/health/ready" >/dev/null 2>&1; then
-		break
-	fi
-	if ! kill -0 "$pid" 2>/dev/null; then
-		echo "text-latency: galen serve exited:" >&2
-		cat "$tmp/serve.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if [[ -z $addr ]]; then
-	echo "text-latency: galen serve did not report its address" >&2
-	exit 1
-fi
+start_galen "$tmp/galen" "$key"
 forms=${FORMS:-linear oip}
 if [[ -n ${TRANSFORMER:-} ]]; then
 	echo '{"task":"text","training_data":"mtsamples","data_license":"CC0","intended_use":"benchmark","limitations":"benchmark only"}' >"$tmp/card.json"
