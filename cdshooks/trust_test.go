@@ -1,12 +1,8 @@
 package cdshooks
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -17,9 +13,9 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/galenhealth/galen"
+	"github.com/galenhealth/galen/internal/cdstest"
 )
 
 func mustJSON(tb testing.TB, v any) []byte {
@@ -29,74 +25,6 @@ func mustJSON(tb testing.TB, v any) []byte {
 		tb.Fatal(err)
 	}
 	return b
-}
-
-// ehr is a CDS client with a key pair made in the test.
-type ehr struct {
-	iss  string
-	kid  string
-	alg  jose.SignatureAlgorithm
-	priv crypto.Signer
-}
-
-func newEHR(tb testing.TB, iss, kid string, alg jose.SignatureAlgorithm) *ehr {
-	tb.Helper()
-	var (
-		priv crypto.Signer
-		err  error
-	)
-	switch alg {
-	case jose.ES384:
-		priv, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case jose.ES256:
-		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	default:
-		priv, err = rsa.GenerateKey(rand.Reader, 2048)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &ehr{iss: iss, kid: kid, alg: alg, priv: priv}
-}
-
-// jwks is the EHR's public key set.
-func (e *ehr) jwks(tb testing.TB) json.RawMessage {
-	tb.Helper()
-	b, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: e.priv.Public(), KeyID: e.kid, Algorithm: string(e.alg), Use: "sig"}}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// claims are a valid client JWT's claims for aud.
-func (e *ehr) claims(aud string) jwt.Claims {
-	now := time.Now()
-	return jwt.Claims{Issuer: e.iss, Subject: "ehr-client", Audience: jwt.Audience{aud}, Expiry: jwt.NewNumericDate(now.Add(4 * time.Minute)),
-		IssuedAt: jwt.NewNumericDate(now), ID: newUUID()}
-}
-
-// sign signs claims (any JSON object) as a compact JWT.
-func (e *ehr) sign(tb testing.TB, claims any) string {
-	tb.Helper()
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: e.alg, Key: e.priv}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", e.kid))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
-// rawJWT assembles a token from a header and claims with the given
-// signature bytes.
-func rawJWT(tb testing.TB, header map[string]any, claims any, sign func(input []byte) []byte) string {
-	tb.Helper()
-	enc := base64.RawURLEncoding
-	input := enc.EncodeToString(mustJSON(tb, header)) + "." + enc.EncodeToString(mustJSON(tb, claims))
-	return input + "." + enc.EncodeToString(sign([]byte(input)))
 }
 
 func TestJTIReplayCache(t *testing.T) {
@@ -191,8 +119,8 @@ func BenchmarkJTICacheFull(b *testing.B) {
 }
 
 func TestLoadTrust(t *testing.T) {
-	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
-	priv, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: es.priv, KeyID: "k"}}})
+	es := cdstest.NewEHR(t, "https://ehr.example.org", "k", jose.ES384)
+	priv, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: es.Priv, KeyID: "k"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +133,7 @@ func TestLoadTrust(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "ehr.jwks"), es.jwks(t), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "ehr.jwks"), es.JWKS(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -214,11 +142,11 @@ func TestLoadTrust(t *testing.T) {
 		wantErr string
 		role    galen.Role
 	}{
-		{"inline", `[{"iss":"a","jwks":` + string(es.jwks(t)) + `}]`, "", galen.RoleClinician},
+		{"inline", `[{"iss":"a","jwks":` + string(es.JWKS(t)) + `}]`, "", galen.RoleClinician},
 		{"file, relative", `[{"iss":"a","jwks_file":"ehr.jwks","role":"scientist"}]`, "", galen.RoleScientist},
 		{"missing file", `[{"iss":"a","jwks_file":"nope.jwks"}]`, "jwks_file", ""},
 		{"both", `[{"iss":"a","jwks_file":"ehr.jwks","jwks":{"keys":[]}}]`, "exactly one of jwks and jwks_file", ""},
-		{"no iss", `[{"jwks":` + string(es.jwks(t)) + `}]`, "iss is missing", ""},
+		{"no iss", `[{"jwks":` + string(es.JWKS(t)) + `}]`, "iss is missing", ""},
 		{"twice", `[{"iss":"a","jwks_file":"ehr.jwks"},{"iss":"a","jwks_file":"ehr.jwks"}]`, "listed twice", ""},
 		{"bad role", `[{"iss":"a","jwks_file":"ehr.jwks","role":"root"}]`, `unknown role "root"`, ""},
 		{"unknown field", `[{"iss":"a","jwks_file":"ehr.jwks","jku":"https://x"}]`, "unknown field", ""},
@@ -254,14 +182,14 @@ func TestLoadTrust(t *testing.T) {
 // FuzzCDSClientJWT checks that any bearer token gets an answer, never a
 // panic, and that only a validly signed one is accepted.
 func FuzzCDSClientJWT(f *testing.F) {
-	es := newEHR(f, "https://ehr.example.org", "k", jose.ES384)
-	tr, err := NewTrust([]Issuer{{Issuer: es.iss, JWKS: es.jwks(f)}})
+	es := cdstest.NewEHR(f, "https://ehr.example.org", "k", jose.ES384)
+	tr, err := NewTrust([]Issuer{{Issuer: es.Iss, JWKS: es.JWKS(f)}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	const aud = "https://galen.example.org/cds-services"
-	f.Add(es.sign(f, es.claims(aud)))
-	f.Add(rawJWT(f, map[string]any{"alg": "none"}, es.claims(aud), func([]byte) []byte { return nil }))
+	f.Add(es.Sign(f, es.Claims(aud)))
+	f.Add(cdstest.RawJWT(f, map[string]any{"alg": "none"}, es.Claims(aud), func([]byte) []byte { return nil }))
 	f.Add("eyJhbGciOiJFUzM4NCJ9.e30.")
 	f.Add("a.b.c")
 	f.Add("...")
@@ -272,7 +200,7 @@ func FuzzCDSClientJWT(f *testing.F) {
 		defer mu.Unlock()
 		tr.jtis = newJTICache(maxJTIs)
 		c, err := tr.Verify(token, []string{aud})
-		if err == nil && c.Issuer != es.iss {
+		if err == nil && c.Issuer != es.Iss {
 			t.Fatalf("accepted %q as %+v", token, c)
 		}
 		if err != nil && galen.ErrorCode(err) != galen.EUNAUTHORIZED {
@@ -311,12 +239,12 @@ func BenchmarkCDSClientJWT(b *testing.B) {
 	const aud = "https://galen.example.org/cds-services/icu-mortality-risk"
 	for _, alg := range []jose.SignatureAlgorithm{jose.ES384, jose.RS384} {
 		b.Run(string(alg), func(b *testing.B) {
-			e := newEHR(b, "https://ehr.example.org", "k", alg)
-			tr, err := NewTrust([]Issuer{{Issuer: e.iss, JWKS: e.jwks(b)}})
+			e := cdstest.NewEHR(b, "https://ehr.example.org", "k", alg)
+			tr, err := NewTrust([]Issuer{{Issuer: e.Iss, JWKS: e.JWKS(b)}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			token := e.sign(b, e.claims(aud))
+			token := e.Sign(b, e.Claims(aud))
 			for b.Loop() {
 				tr.jtis = newJTICache(maxJTIs)
 				if _, err := tr.Verify(token, []string{aud}); err != nil {

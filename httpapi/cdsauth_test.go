@@ -3,12 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/hmac"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -30,6 +25,7 @@ import (
 	"github.com/galenhealth/galen/fhir"
 	"github.com/galenhealth/galen/fhir/icustay"
 	"github.com/galenhealth/galen/inference"
+	"github.com/galenhealth/galen/internal/cdstest"
 	"github.com/galenhealth/galen/outcome"
 	"github.com/galenhealth/galen/sqlite"
 )
@@ -73,74 +69,6 @@ func newCDSEnv(tb testing.TB, cfg CDSConfig) (*outcomeEnv, *Server, *lockedWrite
 	return env, srv, logs
 }
 
-// ehr is a CDS client with a key pair made in the test.
-type ehr struct {
-	iss  string
-	kid  string
-	alg  jose.SignatureAlgorithm
-	priv crypto.Signer
-}
-
-func newEHR(tb testing.TB, iss, kid string, alg jose.SignatureAlgorithm) *ehr {
-	tb.Helper()
-	var (
-		priv crypto.Signer
-		err  error
-	)
-	switch alg {
-	case jose.ES384:
-		priv, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case jose.ES256:
-		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	default:
-		priv, err = rsa.GenerateKey(rand.Reader, 2048)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &ehr{iss: iss, kid: kid, alg: alg, priv: priv}
-}
-
-// jwks is the EHR's public key set.
-func (e *ehr) jwks(tb testing.TB) json.RawMessage {
-	tb.Helper()
-	b, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: e.priv.Public(), KeyID: e.kid, Algorithm: string(e.alg), Use: "sig"}}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// claims are a valid client JWT's claims for aud.
-func (e *ehr) claims(aud string) jwt.Claims {
-	now := time.Now()
-	return jwt.Claims{Issuer: e.iss, Subject: "ehr-client", Audience: jwt.Audience{aud}, Expiry: jwt.NewNumericDate(now.Add(4 * time.Minute)),
-		IssuedAt: jwt.NewNumericDate(now), ID: rand.Text()}
-}
-
-// sign signs claims (any JSON object) as a compact JWT.
-func (e *ehr) sign(tb testing.TB, claims any) string {
-	tb.Helper()
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: e.alg, Key: e.priv}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", e.kid))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
-// rawJWT assembles a token from a header and claims with the given
-// signature bytes.
-func rawJWT(tb testing.TB, header map[string]any, claims any, sign func(input []byte) []byte) string {
-	tb.Helper()
-	enc := base64.RawURLEncoding
-	input := enc.EncodeToString(mustJSON(tb, header)) + "." + enc.EncodeToString(mustJSON(tb, claims))
-	return input + "." + enc.EncodeToString(sign([]byte(input)))
-}
-
 func sendCDS(tb testing.TB, method, url, token string, body []byte) (*http.Response, []byte) {
 	tb.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
@@ -155,25 +83,25 @@ func sendCDS(tb testing.TB, method, url, token string, body []byte) (*http.Respo
 }
 
 func TestCDSClientJWT(t *testing.T) {
-	es := newEHR(t, "https://ehr.example.org", "es-1", jose.ES384)
-	rs := newEHR(t, "https://rs-ehr.example.org/cds", "rs-1", jose.RS384)
-	es256 := newEHR(t, "https://small-ehr.example.org", "es256", jose.ES256)
-	aud := newEHR(t, "https://audit-ehr.example.org", "a-1", jose.ES384)
-	other := newEHR(t, "https://ehr.example.org", "es-1", jose.ES384) // same iss and kid, another key
-	stranger := newEHR(t, "https://stranger.example.org", "s-1", jose.ES384)
+	es := cdstest.NewEHR(t, "https://ehr.example.org", "es-1", jose.ES384)
+	rs := cdstest.NewEHR(t, "https://rs-ehr.example.org/cds", "rs-1", jose.RS384)
+	es256 := cdstest.NewEHR(t, "https://small-ehr.example.org", "es256", jose.ES256)
+	aud := cdstest.NewEHR(t, "https://audit-ehr.example.org", "a-1", jose.ES384)
+	other := cdstest.NewEHR(t, "https://ehr.example.org", "es-1", jose.ES384) // same iss and kid, another key
+	stranger := cdstest.NewEHR(t, "https://stranger.example.org", "s-1", jose.ES384)
 	const public = "https://galen.example.org"
 	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: public, Issuers: []cdshooks.Issuer{
-		{Issuer: es.iss, JWKS: es.jwks(t)},
-		{Issuer: rs.iss, JWKS: rs.jwks(t), Role: galen.RoleClinician},
-		{Issuer: es256.iss, JWKS: es256.jwks(t)},
-		{Issuer: aud.iss, JWKS: aud.jwks(t), Role: galen.RoleAuditor},
+		{Issuer: es.Iss, JWKS: es.JWKS(t)},
+		{Issuer: rs.Iss, JWKS: rs.JWKS(t), Role: galen.RoleClinician},
+		{Issuer: es256.Iss, JWKS: es256.JWKS(t)},
+		{Issuer: aud.Iss, JWKS: aud.JWKS(t), Role: galen.RoleAuditor},
 	}})
 	const path = "/cds-services/icu-mortality-risk"
 	const endpoint = public + path
 	full := icustay.BundleFromStay(sampleStay(), mustTime(t, "2012-05-01T08:00:00Z"))
 	body := hookRequest(t, map[string]any{"patient": full.Entry[0].Resource, "observations": &fhir.Bundle{Type: "searchset", Entry: full.Entry[1:]}}, "")
 
-	pubDER, err := x509.MarshalPKIXPublicKey(es.priv.Public())
+	pubDER, err := x509.MarshalPKIXPublicKey(es.Priv.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,77 +113,77 @@ func TestCDSClientJWT(t *testing.T) {
 		want    int
 		wantMsg string
 	}{
-		{"ES384", path, func(t *testing.T) string { return es.sign(t, es.claims(endpoint)) }, false, 200, ""},
-		{"RS384", path, func(t *testing.T) string { return rs.sign(t, rs.claims(endpoint)) }, false, 200, ""},
-		{"ES256", path, func(t *testing.T) string { return es256.sign(t, es256.claims(endpoint)) }, false, 200, ""},
+		{"ES384", path, func(t *testing.T) string { return es.Sign(t, es.Claims(endpoint)) }, false, 200, ""},
+		{"RS384", path, func(t *testing.T) string { return rs.Sign(t, rs.Claims(endpoint)) }, false, 200, ""},
+		{"ES256", path, func(t *testing.T) string { return es256.Sign(t, es256.Claims(endpoint)) }, false, 200, ""},
 		{"aud as a list", path, func(t *testing.T) string {
-			c := es.claims(endpoint)
+			c := es.Claims(endpoint)
 			c.Audience = jwt.Audience{"https://elsewhere.example.org", endpoint}
-			return es.sign(t, c)
+			return es.Sign(t, c)
 		}, false, 200, ""},
-		{"feedback with the service endpoint as aud", path + "/feedback", func(t *testing.T) string { return es.sign(t, es.claims(endpoint)) }, false, 200, ""},
-		{"discovery", "/cds-services", func(t *testing.T) string { return es.sign(t, es.claims(public+"/cds-services")) }, false, 200, ""},
-		{"auditor issuer may read discovery", "/cds-services", func(t *testing.T) string { return aud.sign(t, aud.claims(public+"/cds-services")) }, false, 200, ""},
-		{"auditor issuer may not call the service", path, func(t *testing.T) string { return aud.sign(t, aud.claims(endpoint)) }, false, 403, `role "auditor"`},
-		{"wrong signature", path, func(t *testing.T) string { return other.sign(t, es.claims(endpoint)) }, false, 401, "signature does not verify"},
+		{"feedback with the service endpoint as aud", path + "/feedback", func(t *testing.T) string { return es.Sign(t, es.Claims(endpoint)) }, false, 200, ""},
+		{"discovery", "/cds-services", func(t *testing.T) string { return es.Sign(t, es.Claims(public+"/cds-services")) }, false, 200, ""},
+		{"auditor issuer may read discovery", "/cds-services", func(t *testing.T) string { return aud.Sign(t, aud.Claims(public+"/cds-services")) }, false, 200, ""},
+		{"auditor issuer may not call the service", path, func(t *testing.T) string { return aud.Sign(t, aud.Claims(endpoint)) }, false, 403, `role "auditor"`},
+		{"wrong signature", path, func(t *testing.T) string { return other.Sign(t, es.Claims(endpoint)) }, false, 401, "signature does not verify"},
 		{"unknown kid", path, func(t *testing.T) string {
 			e := *es
-			e.kid = "rotated-away"
-			return e.sign(t, es.claims(endpoint))
+			e.Kid = "rotated-away"
+			return e.Sign(t, es.Claims(endpoint))
 		}, false, 401, `no key with kid "rotated-away"`},
-		{"unknown issuer", path, func(t *testing.T) string { return stranger.sign(t, stranger.claims(endpoint)) }, false, 401, `issuer "https://stranger.example.org" is not trusted`},
+		{"unknown issuer", path, func(t *testing.T) string { return stranger.Sign(t, stranger.Claims(endpoint)) }, false, 401, `issuer "https://stranger.example.org" is not trusted`},
 		{"missing iss", path, func(t *testing.T) string {
-			c := es.claims(endpoint)
+			c := es.Claims(endpoint)
 			c.Issuer = ""
-			return es.sign(t, c)
+			return es.Sign(t, c)
 		}, false, 401, "iss is missing"},
-		{"wrong aud", path, func(t *testing.T) string { return es.sign(t, es.claims("https://other-cds.example.org"+path)) }, false, 401, "aud"},
-		{"aud of the address it was reached at", path, func(t *testing.T) string { return es.sign(t, es.claims(env.url+path)) }, false, 401, "is not this endpoint"},
-		{"aud of another service", path, func(t *testing.T) string { return es.sign(t, es.claims(public+"/cds-services/other")) }, false, 401, "is not this endpoint"},
+		{"wrong aud", path, func(t *testing.T) string { return es.Sign(t, es.Claims("https://other-cds.example.org"+path)) }, false, 401, "aud"},
+		{"aud of the address it was reached at", path, func(t *testing.T) string { return es.Sign(t, es.Claims(env.url+path)) }, false, 401, "is not this endpoint"},
+		{"aud of another service", path, func(t *testing.T) string { return es.Sign(t, es.Claims(public+"/cds-services/other")) }, false, 401, "is not this endpoint"},
 		{"expired", path, func(t *testing.T) string {
-			c := es.claims(endpoint)
+			c := es.Claims(endpoint)
 			c.IssuedAt, c.Expiry = jwt.NewNumericDate(time.Now().Add(-10*time.Minute)), jwt.NewNumericDate(time.Now().Add(-5*time.Minute))
-			return es.sign(t, c)
+			return es.Sign(t, c)
 		}, false, 401, "expired at"},
 		{"lifetime over five minutes", path, func(t *testing.T) string {
-			c := es.claims(endpoint)
+			c := es.Claims(endpoint)
 			c.Expiry = jwt.NewNumericDate(time.Now().Add(time.Hour))
-			return es.sign(t, c)
+			return es.Sign(t, c)
 		}, false, 401, "at most 5m0s"},
 		{"iat in the future", path, func(t *testing.T) string {
-			c := es.claims(endpoint)
+			c := es.Claims(endpoint)
 			c.IssuedAt = jwt.NewNumericDate(time.Now().Add(3 * time.Minute))
-			return es.sign(t, c)
+			return es.Sign(t, c)
 		}, false, 401, "iat"},
 		{"no jti", path, func(t *testing.T) string {
-			c := es.claims(endpoint)
+			c := es.Claims(endpoint)
 			c.ID = ""
-			return es.sign(t, c)
+			return es.Sign(t, c)
 		}, false, 401, "jti is missing"},
 		{"no exp", path, func(t *testing.T) string {
-			c := es.claims(endpoint)
+			c := es.Claims(endpoint)
 			c.Expiry = nil
-			return es.sign(t, c)
+			return es.Sign(t, c)
 		}, false, 401, "exp is missing"},
-		{"replayed jti", path, func(t *testing.T) string { return es.sign(t, es.claims(endpoint)) }, true, 401, "jti was already used"},
+		{"replayed jti", path, func(t *testing.T) string { return es.Sign(t, es.Claims(endpoint)) }, true, 401, "jti was already used"},
 		{"alg none", path, func(t *testing.T) string {
-			return rawJWT(t, map[string]any{"alg": "none", "typ": "JWT"}, es.claims(endpoint), func([]byte) []byte { return nil })
+			return cdstest.RawJWT(t, map[string]any{"alg": "none", "typ": "JWT"}, es.Claims(endpoint), func([]byte) []byte { return nil })
 		}, false, 401, `alg "none" is not accepted`},
 		{"HS256 with the public key as secret", path, func(t *testing.T) string {
-			return rawJWT(t, map[string]any{"alg": "HS256", "typ": "JWT", "kid": es.kid}, es.claims(endpoint), func(in []byte) []byte {
+			return cdstest.RawJWT(t, map[string]any{"alg": "HS256", "typ": "JWT", "kid": es.Kid}, es.Claims(endpoint), func(in []byte) []byte {
 				m := hmac.New(sha256.New, pubDER)
 				m.Write(in)
 				return m.Sum(nil)
 			})
 		}, false, 401, `alg "HS256" is not accepted`},
 		{"ES384 header over an RS384 key", path, func(t *testing.T) string {
-			return rawJWT(t, map[string]any{"alg": "ES384", "kid": rs.kid}, rs.claims(endpoint), func([]byte) []byte { return make([]byte, 96) })
+			return cdstest.RawJWT(t, map[string]any{"alg": "ES384", "kid": rs.Kid}, rs.Claims(endpoint), func([]byte) []byte { return make([]byte, 96) })
 		}, false, 401, "signature does not verify"},
 		{"malformed payload", path, func(t *testing.T) string {
 			return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES384"}`)) + ".%%%.c2ln"
 		}, false, 401, "malformed"},
 		{"not JSON claims", path, func(t *testing.T) string {
-			return rawJWT(t, map[string]any{"alg": "ES384", "kid": es.kid}, "just a string", func([]byte) []byte { return make([]byte, 96) })
+			return cdstest.RawJWT(t, map[string]any{"alg": "ES384", "kid": es.Kid}, "just a string", func([]byte) []byte { return make([]byte, 96) })
 		}, false, 401, "malformed"},
 		{"garbage is an unknown API key", path, func(t *testing.T) string { return "a.b.c" }, false, 401, "unknown API key"},
 		{"API key still works", path, func(t *testing.T) string { return env.keys[galen.RoleClinician] }, false, 200, ""},
@@ -301,7 +229,7 @@ func TestCDSClientJWT(t *testing.T) {
 	t.Run("Host of the service the token was minted for", func(t *testing.T) {
 		const otherHost = "other-cds.example.org"
 		for _, scheme := range []string{"http", "https"} {
-			token := es.sign(t, es.claims(scheme+"://"+otherHost+path))
+			token := es.Sign(t, es.Claims(scheme+"://"+otherHost+path))
 			req, err := http.NewRequest("POST", env.url+path, bytes.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
@@ -322,10 +250,10 @@ func TestCDSClientJWT(t *testing.T) {
 	})
 
 	t.Run("audit records the issuer and role", func(t *testing.T) {
-		if resp, rb := sendCDS(t, "POST", env.url+path, rs.sign(t, rs.claims(endpoint)), body); resp.StatusCode != 200 {
+		if resp, rb := sendCDS(t, "POST", env.url+path, rs.Sign(t, rs.Claims(endpoint)), body); resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, rb)
 		}
-		id := "jwt:" + rs.iss
+		id := "jwt:" + rs.Iss
 		evs, _, err := env.store.FindAuditEvents(context.Background(), galen.AuditFilter{KeyID: &id})
 		if err != nil {
 			t.Fatal(err)
@@ -337,8 +265,8 @@ func TestCDSClientJWT(t *testing.T) {
 }
 
 func TestCDSClientJWTPublicURL(t *testing.T) {
-	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
-	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: "https://galen.example.org/prefix/", Issuers: []cdshooks.Issuer{{Issuer: es.iss, JWKS: es.jwks(t)}}})
+	es := cdstest.NewEHR(t, "https://ehr.example.org", "k", jose.ES384)
+	env, _, _ := newCDSEnv(t, CDSConfig{PublicURL: "https://galen.example.org/prefix/", Issuers: []cdshooks.Issuer{{Issuer: es.Iss, JWKS: es.JWKS(t)}}})
 	tests := []struct {
 		name string
 		aud  string
@@ -350,7 +278,7 @@ func TestCDSClientJWTPublicURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, b := sendCDS(t, "GET", env.url+"/cds-services", es.sign(t, es.claims(tt.aud)), nil)
+			resp, b := sendCDS(t, "GET", env.url+"/cds-services", es.Sign(t, es.Claims(tt.aud)), nil)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.want, b)
 			}
@@ -360,13 +288,13 @@ func TestCDSClientJWTPublicURL(t *testing.T) {
 
 func TestCDSClientJWTNotConfigured(t *testing.T) {
 	env := newOutcomeEnv(t)
-	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
-	resp, b := sendCDS(t, "GET", env.url+"/cds-services", es.sign(t, es.claims(env.url+"/cds-services")), nil)
+	es := cdstest.NewEHR(t, "https://ehr.example.org", "k", jose.ES384)
+	resp, b := sendCDS(t, "GET", env.url+"/cds-services", es.Sign(t, es.Claims(env.url+"/cds-services")), nil)
 	if resp.StatusCode != 401 || !strings.Contains(string(b), "trusts no CDS client issuers") {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
 	}
 	// Other routes never take a JWT: it is an unknown API key there.
-	resp, b = sendCDS(t, "GET", env.url+"/v1/models", es.sign(t, es.claims(env.url+"/v1/models")), nil)
+	resp, b = sendCDS(t, "GET", env.url+"/v1/models", es.Sign(t, es.Claims(env.url+"/v1/models")), nil)
 	if resp.StatusCode != 401 || !strings.Contains(string(b), "unknown API key") {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
 	}
@@ -374,7 +302,7 @@ func TestCDSClientJWTNotConfigured(t *testing.T) {
 
 func TestConfigureCDSErrors(t *testing.T) {
 	_, srv, _ := newCDSEnv(t, CDSConfig{})
-	es := newEHR(t, "https://ehr.example.org", "k", jose.ES384)
+	es := cdstest.NewEHR(t, "https://ehr.example.org", "k", jose.ES384)
 	tests := []struct {
 		name    string
 		cfg     CDSConfig
@@ -383,7 +311,7 @@ func TestConfigureCDSErrors(t *testing.T) {
 		{"bad public URL", CDSConfig{PublicURL: "galen.example.org"}, "public URL"},
 		{"bad allowlist entry", CDSConfig{FHIRAllow: []string{"ftp://ehr.example.org"}}, "allowlist"},
 		{"bad jwks", CDSConfig{PublicURL: "https://galen.example.org", Issuers: []cdshooks.Issuer{{Issuer: "a", JWKS: json.RawMessage(`{"keys":[{"kty":"EC"}]}`)}}}, "jwks"},
-		{"issuers without a public URL", CDSConfig{Issuers: []cdshooks.Issuer{{Issuer: es.iss, JWKS: es.jwks(t)}}}, "--public-url (GALEN_PUBLIC_URL)"},
+		{"issuers without a public URL", CDSConfig{Issuers: []cdshooks.Issuer{{Issuer: es.Iss, JWKS: es.JWKS(t)}}}, "--public-url (GALEN_PUBLIC_URL)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -393,7 +321,7 @@ func TestConfigureCDSErrors(t *testing.T) {
 			}
 		})
 	}
-	if err := srv.ConfigureCDS(CDSConfig{PublicURL: "https://galen.example.org", Issuers: []cdshooks.Issuer{{Issuer: es.iss, JWKS: es.jwks(t)}}}); err != nil {
+	if err := srv.ConfigureCDS(CDSConfig{PublicURL: "https://galen.example.org", Issuers: []cdshooks.Issuer{{Issuer: es.Iss, JWKS: es.JWKS(t)}}}); err != nil {
 		t.Fatalf("issuers with a public URL: %v", err)
 	}
 }
