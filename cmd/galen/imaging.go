@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/galenhealth/galen"
 	"github.com/galenhealth/galen/imaging"
-	"github.com/galenhealth/galen/inference"
 )
 
 const (
@@ -204,26 +202,5 @@ func loadImagingModel(ctx context.Context, cli *CLI, sf *storeFlags, ref string)
 		m, err := imaging.Builtin()
 		return m, "built-in pneumonia-xray", err
 	}
-	name, version, _ := strings.Cut(ref, ":")
-	store, err := sf.open(ctx, cli)
-	if err != nil {
-		return nil, "", err
-	}
-	defer store.Close()
-	v, err := inference.NewManager(store, nil, inference.Config{ResolveTTL: -1}).Resolve(ctx, name, version)
-	if err != nil {
-		return nil, "", err
-	}
-	if v.Format != imaging.Format {
-		return nil, "", galen.Errorf(galen.EINVALID, "model %s:%d has format %q, want %q", name, v.Version, v.Format, imaging.Format)
-	}
-	b, err := store.LoadArtifact(ctx, name, v.Version)
-	if err != nil {
-		return nil, "", err
-	}
-	m, err := imaging.Load(b)
-	if err != nil {
-		return nil, "", err
-	}
-	return m, name + ":" + strconv.Itoa(v.Version), nil
+	return loadRegistered(ctx, cli, sf, ref, imaging.Format, imaging.Load)
 }

@@ -194,33 +194,40 @@ func jsonNum(x float64) any {
 	return x
 }
 
-// loadRegisteredOutcome loads the outcome model ref names: NAME, resolved
-// as the server resolves a request that names no version (the production
-// alias if set, else the newest version), or NAME:VERSION, where VERSION is
-// a number or an alias.
+// loadRegisteredOutcome loads the outcome model ref names (see loadRegistered).
 func loadRegisteredOutcome(ctx context.Context, cli *CLI, sf *storeFlags, ref string) (*outcome.Model, string, error) {
+	return loadRegistered(ctx, cli, sf, ref, outcome.Format, outcome.Load)
+}
+
+// loadRegistered loads the registered model ref names, of the given format:
+// NAME, resolved as the server resolves a request that names no version
+// (the production alias if set, else the newest version it can load), or
+// NAME:VERSION, where VERSION is a number or an alias. It returns the model
+// and "NAME:VERSION".
+func loadRegistered[M any](ctx context.Context, cli *CLI, sf *storeFlags, ref, format string, load func([]byte) (M, error)) (M, string, error) {
+	var zero M
 	name, version, _ := strings.Cut(ref, ":")
 	store, err := sf.open(ctx, cli)
 	if err != nil {
-		return nil, "", err
+		return zero, "", err
 	}
 	defer store.Close()
 	// The server's own resolution, without its cache, with the server's
 	// loaders: a version it cannot load is not what it serves by default.
 	v, err := inference.NewManager(store, loaders(), inference.Config{ResolveTTL: -1}).Resolve(ctx, name, version)
 	if err != nil {
-		return nil, "", err
+		return zero, "", err
 	}
-	if v.Format != outcome.Format {
-		return nil, "", galen.Errorf(galen.EINVALID, "model %s:%d has format %q, want %q", name, v.Version, v.Format, outcome.Format)
+	if v.Format != format {
+		return zero, "", galen.Errorf(galen.EINVALID, "model %s:%d has format %q, want %q", name, v.Version, v.Format, format)
 	}
 	b, err := store.LoadArtifact(ctx, name, v.Version)
 	if err != nil {
-		return nil, "", err
+		return zero, "", err
 	}
-	m, err := outcome.Load(b)
+	m, err := load(b)
 	if err != nil {
-		return nil, "", err
+		return zero, "", err
 	}
 	return m, name + ":" + strconv.Itoa(v.Version), nil
 }
