@@ -11,8 +11,8 @@ import (
 )
 
 // writeError answers with err's status (api.StatusForCode) and caller-safe
-// message as {"error": "..."}, with "problems" when err lists some. Internal errors are logged with the request id; their
-// text never reaches the caller.
+// message as {"error": "..."}, with "problems" when err lists some. Internal errors are logged with the request id at ERROR; their
+// text never reaches the caller. Other 5xx answers log at WARN without the error text.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = tooLarge(err)
 	if galen.ErrorCode(err) == galen.EINTERNAL && errors.Is(err, context.Canceled) {
@@ -21,8 +21,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := galen.ErrorCode(err)
 	status := api.StatusForCode(code)
 	ri := info(r)
-	if status >= 500 {
+	switch {
+	case code == galen.EINTERNAL:
 		s.logger.Error("request failed", "request_id", ri.id, "route", ri.route.Method+" "+ri.route.Pattern, "code", code, "err", err)
+	case status >= 500:
+		// Unavailable (an empty knowledge graph, a cancelled request, a model
+		// not loaded) is the deployment's state, not a fault of the server.
+		s.logger.Warn("request failed", "request_id", ri.id, "route", ri.route.Method+" "+ri.route.Pattern, "code", code)
 	}
 	switch code {
 	case galen.EBUSY:

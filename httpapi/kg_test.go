@@ -30,6 +30,10 @@ func TestKGRoutes(t *testing.T) {
 	if resp, body := empty.do(t, "clinician", "GET", "/v1/kg/search?q=aspirin", "", nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("search on an empty graph: %d %s, want 503", resp.StatusCode, body)
 	}
+	// An empty graph is the deployment's state, not a server fault: WARN, not ERROR.
+	if logs := empty.logs.String(); !strings.Contains(logs, "level=WARN msg=\"request failed\"") || strings.Contains(logs, "level=ERROR") {
+		t.Errorf("log of a 503 on an empty graph, want one WARN line and no ERROR:\n%s", logs)
+	}
 	env := kgEnv(t)
 	tests := []struct {
 		name       string
